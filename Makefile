@@ -1,0 +1,62 @@
+# Kith's two commands: `make run` and `make test`. Everything they need is installed here, into .venv,
+# from pyproject.toml pinned by constraints.txt; the only thing a machine must have is Python >= 3.12.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+# The first interpreter >= 3.12 that actually runs. A pyenv shim such as python3.12 exists on PATH but exits
+# 127 when that version is not selected, so each candidate is probed by running it.
+PYTHON ?= $(shell for c in python3.13 python3.12 python3 python \
+	$$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.1[2-9]*/bin/python3 2>/dev/null | sort -rV); do \
+	  "$$c" -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 && { command -v "$$c" || echo "$$c"; } && break; \
+	done)
+
+.PHONY: help setup run test lint bench smoke clean
+
+help:
+	@echo "make run    set up, migrate, load demo data, start web + worker + beat"
+	@echo "make test   set up and run the whole test suite"
+	@echo "make lint   ruff and the migrations check"
+	@echo "make bench  build benchmark data and measure the main pages (see README)"
+
+$(STAMP): pyproject.toml constraints.txt
+	@test -n "$(PYTHON)" || { echo "Kith needs Python >= 3.12; none was found on PATH or under pyenv." >&2; exit 1; }
+	@echo "Using $(PYTHON) ($$($(PYTHON) --version))"
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -c constraints.txt -e '.[dev]'
+	@touch $(STAMP)
+
+setup: $(STAMP)
+
+# Web, worker and beat in one terminal; Ctrl-C stops all three.
+run: setup
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo --if-empty
+	@echo ""
+	@echo "  Kith is starting at http://127.0.0.1:8000/  -  demo login: demo / demo"
+	@echo ""
+	@trap 'kill 0' INT TERM EXIT; \
+	$(PY) -m celery -A config worker --beat --loglevel=INFO --concurrency=1 & \
+	$(PY) manage.py runserver 127.0.0.1:8000 --noreload & \
+	wait
+
+test: setup
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: setup
+	$(PY) -m ruff check .
+	$(PY) -m ruff format --check .
+	$(PY) manage.py makemigrations --check --dry-run
+
+bench: setup
+	$(PY) bench/run.py $(BENCH_ARGS)
+
+smoke: setup
+	bash .ci/smoke
+
+clean:
+	rm -rf $(VENV) var staticfiles .pytest_cache

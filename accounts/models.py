@@ -1,0 +1,108 @@
+from __future__ import annotations
+
+import zoneinfo
+from functools import cache
+
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+from accounts.choices import DEFAULT_CADENCE_DAYS, MAX_CADENCE_DAYS, Circle, Purpose
+
+
+@cache
+def _time_zone_names() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in _time_zone_names():
+        raise ValidationError(
+            "“%(value)s” is not a time zone Kith knows. Use an IANA name such as Europe/London or "
+            "America/New_York.",
+            params={"value": value},
+            code="invalid_time_zone",
+        )
+
+
+def _cadence_field(purpose: str, circle: str) -> models.PositiveSmallIntegerField:
+    return models.PositiveSmallIntegerField(
+        f"{purpose} cadence, {circle} circle (days)",
+        default=DEFAULT_CADENCE_DAYS[purpose][circle],
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_CADENCE_DAYS)],
+    )
+
+
+class DigestFrequency(models.TextChoices):
+    DAILY = "daily", "Daily"
+    WEEKLY = "weekly", "Weekly"
+    OFF = "off", "Off"
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, "Monday"
+    TUESDAY = 1, "Tuesday"
+    WEDNESDAY = 2, "Wednesday"
+    THURSDAY = 3, "Thursday"
+    FRIDAY = 4, "Friday"
+    SATURDAY = 5, "Saturday"
+    SUNDAY = 6, "Sunday"
+
+
+class User(AbstractUser):
+    """A Kith user and their settings. Every other object in Kith belongs to exactly one user."""
+
+    email = models.EmailField("email address", blank=True)
+    time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
+    digest_hour = models.PositiveSmallIntegerField(
+        default=8, validators=[MaxValueValidator(23)], help_text="Local hour (0-23) the digest is sent at."
+    )
+    digest_frequency = models.CharField(
+        max_length=8, choices=DigestFrequency.choices, default=DigestFrequency.DAILY
+    )
+    digest_weekday = models.PositiveSmallIntegerField(
+        choices=Weekday.choices, default=Weekday.MONDAY, help_text="The day a weekly digest is sent on."
+    )
+    reminder_email = models.EmailField(
+        blank=True, help_text="Where follow-up emails go; the account's email address when empty."
+    )
+    personal_inner_days = _cadence_field(Purpose.PERSONAL, Circle.INNER)
+    personal_close_days = _cadence_field(Purpose.PERSONAL, Circle.CLOSE)
+    personal_wider_days = _cadence_field(Purpose.PERSONAL, Circle.WIDER)
+    professional_inner_days = _cadence_field(Purpose.PROFESSIONAL, Circle.INNER)
+    professional_close_days = _cadence_field(Purpose.PROFESSIONAL, Circle.CLOSE)
+    professional_wider_days = _cadence_field(Purpose.PROFESSIONAL, Circle.WIDER)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(condition=Q(digest_hour__lte=23), name="user_digest_hour_0_23"),
+            models.CheckConstraint(condition=Q(digest_weekday__lte=6), name="user_digest_weekday_0_6"),
+            models.CheckConstraint(
+                condition=Q(digest_frequency__in=DigestFrequency.values), name="user_digest_frequency_valid"
+            ),
+            *(
+                models.CheckConstraint(
+                    condition=Q(**{f"{p}_{c}_days__gte": 1, f"{p}_{c}_days__lte": MAX_CADENCE_DAYS}),
+                    name=f"user_{p}_{c}_days_range",
+                )
+                for p in Purpose.values
+                for c in Circle.values
+            ),
+        ]
+
+    @property
+    def zone(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+    @property
+    def reminder_address(self) -> str:
+        return self.reminder_email or self.email
+
+    def cadence_days(self, purpose: str, circle: str) -> int:
+        """The user's default cadence for one purpose and circle."""
+        return getattr(self, f"{purpose}_{circle}_days")
+
+    def cadence_table(self) -> dict[str, dict[str, int]]:
+        return {p: {c: self.cadence_days(p, c) for c in Circle.values} for p in Purpose.values}

@@ -1,0 +1,174 @@
+from __future__ import annotations
+
+import calendar
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
+from django.urls import reverse
+
+from accounts.choices import MAX_CADENCE_DAYS, Circle, Intention
+
+
+class Tag(models.Model):
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="tags")
+    name = models.CharField(max_length=50)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            # "Climbing" and "climbing" are one tag.
+            models.UniqueConstraint("owner", Lower("name"), name="tag_unique_name_per_owner"),
+            models.CheckConstraint(condition=~Q(name=""), name="tag_name_not_empty"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Contact(models.Model):
+    """A person the user knows, with the intention the user set for them."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="contacts")
+    display_name = models.CharField("name", max_length=200)
+    given_name = models.CharField(max_length=100, blank=True)
+    family_name = models.CharField(max_length=100, blank=True)
+    company = models.CharField(max_length=200, blank=True)
+    title = models.CharField("job title", max_length=200, blank=True)
+    birthday_month = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(12)]
+    )
+    birthday_day = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(31)]
+    )
+    birthday_year = models.PositiveSmallIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(1900), MaxValueValidator(2100)]
+    )
+    links = models.JSONField(default=list, blank=True, help_text="Web addresses: a list of strings.")
+    notes = models.TextField(blank=True)
+    intention = models.CharField(max_length=12, choices=Intention.choices)
+    circle = models.CharField(max_length=5, choices=Circle.choices, default=Circle.CLOSE)
+    personal_cadence_days = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_CADENCE_DAYS)],
+        help_text="Overrides the personal cadence of the contact's circle.",
+    )
+    professional_cadence_days = models.PositiveSmallIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_CADENCE_DAYS)],
+        help_text="Overrides the professional cadence of the contact's circle.",
+    )
+    reminders_paused = models.BooleanField(default=False)
+    archived_at = models.DateTimeField(null=True, blank=True)
+    tags = models.ManyToManyField(Tag, blank=True, related_name="contacts")
+    # vCard properties Kith has no field for, kept verbatim so an export gives them back.
+    vcard_extra = models.TextField(blank=True)
+
+    # The last interaction overall and per purpose, kept in step by interactions.interaction_* functions,
+    # so that lists, sorting and health never aggregate the whole interaction table.
+    last_interaction_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_personal_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_professional_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = [Lower("display_name"), "id"]
+        constraints = [
+            models.CheckConstraint(condition=~Q(display_name=""), name="contact_name_not_empty"),
+            models.CheckConstraint(
+                condition=Q(intention__in=Intention.values), name="contact_intention_valid"
+            ),
+            models.CheckConstraint(condition=Q(circle__in=Circle.values), name="contact_circle_valid"),
+            models.CheckConstraint(
+                condition=Q(
+                    birthday_month__isnull=True, birthday_day__isnull=True, birthday_year__isnull=True
+                )
+                | Q(birthday_month__gte=1, birthday_month__lte=12, birthday_day__gte=1, birthday_day__lte=31),
+                name="contact_birthday_month_and_day",
+            ),
+            models.CheckConstraint(
+                condition=Q(personal_cadence_days__isnull=True)
+                | Q(personal_cadence_days__gte=1, personal_cadence_days__lte=MAX_CADENCE_DAYS),
+                name="contact_personal_cadence_range",
+            ),
+            models.CheckConstraint(
+                condition=Q(professional_cadence_days__isnull=True)
+                | Q(professional_cadence_days__gte=1, professional_cadence_days__lte=MAX_CADENCE_DAYS),
+                name="contact_professional_cadence_range",
+            ),
+            # Lets PostgreSQL check, with composite foreign keys, that an interaction's participants
+            # belong to the interaction's owner (interactions migration 0002).
+            models.UniqueConstraint(fields=["id", "owner"], name="contact_id_owner"),
+        ]
+        indexes = [
+            # Contacts list sorted by name, for one owner.
+            models.Index("owner", Lower("display_name"), name="contact_owner_name"),
+            # Contacts list sorted by last interaction.
+            models.Index(fields=["owner", "last_interaction_at"], name="contact_owner_last"),
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    def get_absolute_url(self) -> str:
+        return reverse("contact_detail", args=[self.pk])
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
+
+    def clean(self) -> None:
+        if (self.birthday_month is None) != (self.birthday_day is None) or (
+            self.birthday_year is not None and self.birthday_month is None
+        ):
+            raise ValidationError("A birthday needs both a month and a day (the year is optional).")
+        if self.birthday_month and self.birthday_day:
+            # 29 February is allowed without a year; with a year, the date must exist.
+            leap_year = 2000 if self.birthday_year is None else self.birthday_year
+            if self.birthday_day > calendar.monthrange(leap_year, self.birthday_month)[1]:
+                raise ValidationError({"birthday_day": "That day does not exist in that month."})
+
+
+class EmailAddress(models.Model):
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="emails")
+    address = models.EmailField()
+    label = models.CharField(max_length=30, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint("contact", Lower("address"), name="email_unique_per_contact"),
+        ]
+        indexes = [
+            # Duplicate warnings and import matching look a contact up by email, case-insensitively.
+            models.Index("owner", Lower("address"), name="email_owner_address"),
+        ]
+
+    def __str__(self) -> str:
+        return self.address
+
+
+class PhoneNumber(models.Model):
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="phones")
+    number = models.CharField(max_length=40, help_text="As the user typed it.")
+    e164 = models.CharField(max_length=20, blank=True, help_text="Normalised for matching, when possible.")
+    label = models.CharField(max_length=30, blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            # Import matching looks a contact up by normalised phone number.
+            models.Index(fields=["owner", "e164"], name="phone_owner_e164"),
+        ]
+
+    def __str__(self) -> str:
+        return self.number

@@ -1,0 +1,95 @@
+"""Domain functions that write interactions and events. Views, commands and tasks call these; none of them
+writes Interaction or Participation rows directly, so the contacts' last-seen dates stay true."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+
+from django.db import transaction
+from django.db.models import Max, OuterRef, Q, Subquery
+
+from accounts.choices import Intention, Purpose, setting_purpose
+from accounts.models import User
+from contacts.models import Contact
+from interactions.models import Event, Interaction, Kind, Participation
+
+
+class OwnershipError(ValueError):
+    """An object of one user was about to be linked to another user's."""
+
+
+def interaction_default_purpose(intentions: Iterable[str], setting: str) -> str:
+    """PRODUCT.md: if every participant has the same intention and it is not `both`, that intention;
+    otherwise the purpose the setting suggests (formal -> professional, informal -> personal)."""
+    distinct = set(intentions)
+    if len(distinct) == 1:
+        (only,) = distinct
+        if only != Intention.BOTH:
+            return only
+    return setting_purpose(setting)
+
+
+def _last_seen(purpose: str | None) -> Subquery:
+    rows = Participation.objects.filter(contact=OuterRef("pk"))
+    if purpose is not None:
+        rows = rows.filter(interaction__purpose=purpose)
+    return Subquery(rows.values("contact").annotate(last=Max("interaction__occurred_at")).values("last")[:1])
+
+
+def contacts_refresh_last_seen(contacts: Iterable[int] | Q) -> int:
+    """Recompute the denormalised last-interaction dates of the given contacts (ids, or a Q over Contact)
+    with one UPDATE. Returns how many contacts it touched."""
+    where = contacts if isinstance(contacts, Q) else Q(pk__in=list(contacts))
+    return Contact.objects.filter(where).update(
+        last_interaction_at=_last_seen(None),
+        last_personal_at=_last_seen(Purpose.PERSONAL),
+        last_professional_at=_last_seen(Purpose.PROFESSIONAL),
+    )
+
+
+def _check_owned(owner: User, objects: Iterable[Contact | Event | None]) -> None:
+    for obj in objects:
+        if obj is not None and obj.owner_id != owner.pk:
+            raise OwnershipError(f"{obj!r} does not belong to {owner}")
+
+
+@transaction.atomic
+def interaction_log(
+    owner: User,
+    contacts: Sequence[Contact],
+    *,
+    occurred_at: dt.datetime,
+    kind: str = Kind.CONVERSATION,
+    purpose: str | None = None,
+    setting: str,
+    event: Event | None = None,
+    notes: str = "",
+) -> Interaction:
+    """Record an interaction with one or more of the owner's contacts."""
+    if not contacts:
+        raise ValueError("An interaction needs at least one participant.")
+    _check_owned(owner, [*contacts, event])
+    if purpose is None:
+        purpose = interaction_default_purpose((c.intention for c in contacts), setting)
+    interaction = Interaction.objects.create(
+        owner=owner,
+        occurred_at=occurred_at,
+        kind=kind,
+        purpose=purpose,
+        setting=setting,
+        event=event,
+        notes=notes,
+    )
+    Participation.objects.bulk_create(
+        Participation(owner=owner, interaction=interaction, contact=c) for c in contacts
+    )
+    contacts_refresh_last_seen(c.pk for c in contacts)
+    return interaction
+
+
+@transaction.atomic
+def interaction_delete(interaction: Interaction) -> None:
+    contact_ids = list(interaction.participations.values_list("contact_id", flat=True))
+    interaction.delete()
+    contacts_refresh_last_seen(contact_ids)

@@ -1,0 +1,83 @@
+"""Fixtures shared by the whole suite, and the rule for tests that need a real service.
+
+A test marked `postgres`, `redis` or `browser` skips, with the reason, on a machine that lacks the service.
+CI sets KITH_REQUIRE_SERVICES=1: there a missing service fails the test instead, so nothing skips silently.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+from django.db import connection
+
+from tests.factories import UserFactory
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+REDIS_TEST_URL = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/15")
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+
+def _redis_reachable() -> bool:
+    parts = urlsplit(REDIS_TEST_URL)
+    try:
+        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 6379), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
+def _missing_service(item: pytest.Item) -> str | None:
+    if item.get_closest_marker("postgres") and connection.vendor != "postgresql":
+        return "needs PostgreSQL: set DATABASE_URL=postgres://... (the suite is running on SQLite)"
+    if item.get_closest_marker("redis") and not _redis_reachable():
+        return f"needs Redis at {REDIS_TEST_URL} (set REDIS_TEST_URL)"
+    if item.get_closest_marker("browser"):
+        if not (Path(CHROMIUM).exists() or shutil.which(CHROMIUM)):
+            return f"needs Chromium at {CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH)"
+        try:
+            import playwright.sync_api  # noqa: F401
+        except ImportError:
+            return "needs the playwright package (make setup installs it)"
+    return None
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    reason = _missing_service(item)
+    if reason is None:
+        return
+    if os.environ.get("KITH_REQUIRE_SERVICES") == "1":
+        pytest.fail(f"KITH_REQUIRE_SERVICES=1 but this test {reason}", pytrace=False)
+    pytest.skip(reason)
+
+
+@pytest.fixture(autouse=True)
+def _mail_in_memory(settings):
+    """Every test sees sent mail in django.core.mail.outbox, whatever the environment configured."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+
+@pytest.fixture
+def alice(db):
+    return UserFactory(username="alice", email="alice@example.com")
+
+
+@pytest.fixture
+def bob(db):
+    return UserFactory(username="bob", email="bob@example.com")
+
+
+@pytest.fixture
+def alice_client(client, alice):
+    client.force_login(alice)
+    return client
+
+
+@pytest.fixture
+def artifacts_dir() -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    return ARTIFACTS
