@@ -14,13 +14,12 @@ PYTHON ?= $(shell for c in python3.13 python3.12 python3 python \
 	  "$$c" -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 && { command -v "$$c" || echo "$$c"; } && break; \
 	done)
 
-.PHONY: help setup run test lint bench smoke clean
+.PHONY: help setup run test lint clean
 
 help:
 	@echo "make run    set up, migrate, load demo data, start web + worker + beat"
 	@echo "make test   set up and run the whole test suite"
 	@echo "make lint   ruff and the migrations check"
-	@echo "make bench  build benchmark data and measure the main pages (see README)"
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -n "$(PYTHON)" || { echo "Kith needs Python >= 3.12; none was found on PATH or under pyenv." >&2; exit 1; }
@@ -51,12 +50,6 @@ lint: setup
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run
-
-bench: setup
-	$(PY) bench/run.py $(BENCH_ARGS)
-
-smoke: setup
-	bash .ci/smoke
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache

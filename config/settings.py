@@ -169,33 +169,46 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(env("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
+# Hashed, compressed file names once `collectstatic` has run (the Docker image does it at build time);
+# before that (make run, tests) WhiteNoise serves the files straight from the finders.
+_manifest = (STATIC_ROOT / "staticfiles.json").exists()
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"
-        if env_bool("STATIC_MANIFEST", not DEBUG)
+        if env_bool("STATIC_MANIFEST", _manifest)
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
 }
-# Without collectstatic (make run, tests) WhiteNoise serves straight from the finders.
-WHITENOISE_USE_FINDERS = True
-WHITENOISE_MANIFEST_STRICT = False
+WHITENOISE_USE_FINDERS = not _manifest
 
 # Email: SMTP when EMAIL_HOST is set, otherwise every message is written to a file in DATA_DIR/mail.
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "Kith <kith@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 if env("EMAIL_HOST"):
-    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    EMAIL_HOST = env("EMAIL_HOST")
-    EMAIL_PORT = int(env("EMAIL_PORT", "587"))
-    EMAIL_HOST_USER = env("EMAIL_HOST_USER")
-    EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD")
-    EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", EMAIL_PORT == 587)
-    EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", EMAIL_PORT == 465)
-    EMAIL_TIMEOUT = 30
+    _port = int(env("EMAIL_PORT", "587"))
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {
+                "host": env("EMAIL_HOST"),
+                "port": _port,
+                "username": env("EMAIL_HOST_USER"),
+                "password": env("EMAIL_HOST_PASSWORD"),
+                "use_tls": env_bool("EMAIL_USE_TLS", _port == 587),
+                "use_ssl": env_bool("EMAIL_USE_SSL", _port == 465),
+                "timeout": 30,
+            },
+        }
+    }
 else:
-    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
-    EMAIL_FILE_PATH = DATA_DIR / "mail"
+    MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.filebased.EmailBackend",
+            "OPTIONS": {"file_path": str(DATA_DIR / "mail")},
+        }
+    }
 
 # Celery. The embedded default is a broker made of folders, so `make run` needs no server; production
 # points CELERY_BROKER_URL at Redis. Scheduled work lives in database rows, never in broker ETAs.
@@ -259,3 +272,14 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }
+
+# Accounts
+# Rate limits: failed logins per username and per client address, and password reset requests per email
+# address and per client address, each counted in fixed windows of the given number of seconds.
+LOGIN_RATE_LIMIT = int(env("LOGIN_RATE_LIMIT", "10"))
+LOGIN_RATE_WINDOW = int(env("LOGIN_RATE_WINDOW", str(15 * 60)))
+PASSWORD_RESET_RATE_LIMIT = int(env("PASSWORD_RESET_RATE_LIMIT", "5"))
+PASSWORD_RESET_RATE_WINDOW = int(env("PASSWORD_RESET_RATE_WINDOW", str(60 * 60)))
+# Behind a reverse proxy (TRUST_PROXY_HEADERS, above) every request comes from the proxy's address, so the
+# limiter reads the client's address from the X-Forwarded-For entry that proxy appended.
+RATE_LIMIT_TRUST_FORWARDED_FOR = env_bool("TRUST_PROXY_HEADERS", False)

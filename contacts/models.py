@@ -90,7 +90,14 @@ class Contact(models.Model):
                 condition=Q(
                     birthday_month__isnull=True, birthday_day__isnull=True, birthday_year__isnull=True
                 )
-                | Q(birthday_month__gte=1, birthday_month__lte=12, birthday_day__gte=1, birthday_day__lte=31),
+                | Q(
+                    birthday_month__isnull=False,
+                    birthday_day__isnull=False,
+                    birthday_month__gte=1,
+                    birthday_month__lte=12,
+                    birthday_day__gte=1,
+                    birthday_day__lte=31,
+                ),
                 name="contact_birthday_month_and_day",
             ),
             models.CheckConstraint(

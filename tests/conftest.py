@@ -56,9 +56,9 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 
 
 @pytest.fixture(autouse=True)
-def _mail_in_memory(settings):
-    """Every test sees sent mail in django.core.mail.outbox, whatever the environment configured."""
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+def _fast_password_hashing(settings):
+    """Real hashers take half a second a password by design; tests need none of that strength."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
