@@ -1,3 +1,5 @@
+from __future__ import annotations
+
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
@@ -5,9 +7,11 @@ from accounts import views
 
 urlpatterns = [
     path("login/", views.login, name="login"),
+    # Django's LogoutView only accepts POST, so a link or a prefetch cannot log anyone out.
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("signup/", views.signup, name="signup"),
     path("settings/", views.settings_page, name="settings"),
+    path("delete/", views.account_delete, name="account_delete"),
     path("password/reset/", views.password_reset, name="password_reset"),
     path(
         "password/reset/sent/",

@@ -1,18 +1,123 @@
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login as auth_login
+from django.contrib.auth import logout as auth_logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import PasswordResetForm
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.views.decorators.debug import sensitive_post_parameters
 
-login = auth_views.LoginView.as_view()
-password_reset = auth_views.PasswordResetView.as_view()
+from accounts.forms import DeleteAccountForm, LoginForm, SettingsForm, SignupForm
+from accounts.models import User
+from accounts.ratelimit import client_ip, password_reset_limit
 
 
+class _LoginView(auth_views.LoginView):
+    authentication_form = LoginForm
+    redirect_authenticated_user = True
+
+    def form_invalid(self, form: LoginForm) -> HttpResponse:
+        response = super().form_invalid(form)
+        if form.rate_limited:
+            response.status_code = 429
+        return response
+
+
+# Django's login view (redirect to ?next=, CSRF, never cached), with the rate-limited form.
+login = _LoginView.as_view()
+
+
+def password_reset(request: HttpRequest) -> HttpResponse:
+    """Django's password reset form, rate limited per email address and per client address.
+
+    Whether the address belongs to an account changes nothing the visitor sees: every accepted request
+    redirects to the same page and counts towards the same limit.
+    """
+    status = 200
+    if request.method == "POST":
+        form = PasswordResetForm(request.POST)
+        if form.is_valid():
+            limit = password_reset_limit()
+            keys = [f"email:{form.cleaned_data['email'].casefold()}", f"ip:{client_ip(request)}"]
+            if limit.exceeded(*keys):
+                form.add_error(
+                    None,
+                    f"Too many password reset requests. Wait {limit.wait_text()} and try again; "
+                    "a link sent earlier still works.",
+                )
+                status = 429
+            else:
+                limit.hit(*keys)
+                # The link is built from SITE_URL rather than from this request's Host header, so it is the
+                # public address even when a proxy rewrites the host, and the same if a worker sends it.
+                site = urlsplit(settings.SITE_URL)
+                form.save(
+                    domain_override=site.netloc,
+                    use_https=site.scheme == "https",
+                    request=request,
+                    extra_email_context={"site_name": "Kith"},
+                )
+                return redirect("password_reset_done")
+    else:
+        form = PasswordResetForm()
+    return render(request, "registration/password_reset_form.html", {"form": form}, status=status)
+
+
+@sensitive_post_parameters("password1", "password2")
 def signup(request: HttpRequest) -> HttpResponse:
-    return render(request, "accounts/signup.html")
+    if not settings.ALLOW_SIGNUP:
+        # A clear page rather than a bare 404, but still a 404: there is no sign-up here to find.
+        return render(request, "accounts/signup.html", {"closed": True}, status=404)
+    if request.user.is_authenticated:
+        return redirect(settings.LOGIN_REDIRECT_URL)
+    if request.method == "POST":
+        form = SignupForm(request.POST)
+        if form.is_valid():
+            user = form.save()
+            auth_login(request, user)
+            messages.success(request, "Welcome to Kith. Your account is ready.")
+            return redirect(settings.LOGIN_REDIRECT_URL)
+    else:
+        form = SignupForm()
+    return render(request, "accounts/signup.html", {"form": form})
 
 
 @login_required
 def settings_page(request: HttpRequest) -> HttpResponse:
-    return render(request, "accounts/settings.html")
+    # The form works on a fresh copy of the user: validating a ModelForm writes the posted values onto its
+    # instance, and request.user (whose time zone the middleware already uses) must not carry rejected ones.
+    user = User.objects.get(pk=request.user.pk)
+    if request.method == "POST":
+        form = SettingsForm(request.POST, instance=user)
+        if form.is_valid():
+            form.save()
+            messages.success(request, "Settings saved.")
+            return redirect("settings")
+    else:
+        form = SettingsForm(instance=user)
+    return render(request, "accounts/settings.html", {"form": form})
+
+
+@login_required
+@sensitive_post_parameters("password")
+def account_delete(request: HttpRequest) -> HttpResponse:
+    """Delete the user and, through the owners' CASCADE keys, everything they own; then log out."""
+    if request.method == "POST":
+        form = DeleteAccountForm(request.user, request.POST)
+        if form.is_valid():
+            with transaction.atomic():
+                request.user.delete()
+            auth_logout(request)
+            # Added after logout, which empties the session: the message travels in the messages cookie.
+            messages.success(request, "Your account and everything in it are deleted.")
+            return redirect("login")
+    else:
+        form = DeleteAccountForm(request.user)
+    return render(request, "accounts/delete.html", {"form": form})

@@ -9,47 +9,253 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('auth', '0012_alter_user_first_name_max_length'),
+        ("auth", "0012_alter_user_first_name_max_length"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='User',
+            name="User",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('password', models.CharField(max_length=128, verbose_name='password')),
-                ('last_login', models.DateTimeField(blank=True, null=True, verbose_name='last login')),
-                ('is_superuser', models.BooleanField(default=False, help_text='Designates that this user has all permissions without explicitly assigning them.', verbose_name='superuser status')),
-                ('username', models.CharField(error_messages={'unique': 'A user with that username already exists.'}, help_text='Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only.', max_length=150, unique=True, validators=[django.contrib.auth.validators.UnicodeUsernameValidator()], verbose_name='username')),
-                ('first_name', models.CharField(blank=True, max_length=150, verbose_name='first name')),
-                ('last_name', models.CharField(blank=True, max_length=150, verbose_name='last name')),
-                ('is_staff', models.BooleanField(default=False, help_text='Designates whether the user can log into this admin site.', verbose_name='staff status')),
-                ('is_active', models.BooleanField(default=True, help_text='Designates whether this user should be treated as active. Unselect this instead of deleting accounts.', verbose_name='active')),
-                ('date_joined', models.DateTimeField(default=django.utils.timezone.now, verbose_name='date joined')),
-                ('email', models.EmailField(blank=True, max_length=254, verbose_name='email address')),
-                ('time_zone', models.CharField(default='UTC', max_length=64, validators=[accounts.models.validate_time_zone])),
-                ('digest_hour', models.PositiveSmallIntegerField(default=8, help_text='Local hour (0-23) the digest is sent at.', validators=[django.core.validators.MaxValueValidator(23)])),
-                ('digest_frequency', models.CharField(choices=[('daily', 'Daily'), ('weekly', 'Weekly'), ('off', 'Off')], default='daily', max_length=8)),
-                ('digest_weekday', models.PositiveSmallIntegerField(choices=[(0, 'Monday'), (1, 'Tuesday'), (2, 'Wednesday'), (3, 'Thursday'), (4, 'Friday'), (5, 'Saturday'), (6, 'Sunday')], default=0, help_text='The day a weekly digest is sent on.')),
-                ('reminder_email', models.EmailField(blank=True, help_text="Where follow-up emails go; the account's email address when empty.", max_length=254)),
-                ('personal_inner_days', models.PositiveSmallIntegerField(default=14, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(3650)], verbose_name='personal cadence, inner circle (days)')),
-                ('personal_close_days', models.PositiveSmallIntegerField(default=30, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(3650)], verbose_name='personal cadence, close circle (days)')),
-                ('personal_wider_days', models.PositiveSmallIntegerField(default=180, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(3650)], verbose_name='personal cadence, wider circle (days)')),
-                ('professional_inner_days', models.PositiveSmallIntegerField(default=30, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(3650)], verbose_name='professional cadence, inner circle (days)')),
-                ('professional_close_days', models.PositiveSmallIntegerField(default=90, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(3650)], verbose_name='professional cadence, close circle (days)')),
-                ('professional_wider_days', models.PositiveSmallIntegerField(default=180, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(3650)], verbose_name='professional cadence, wider circle (days)')),
-                ('groups', models.ManyToManyField(blank=True, help_text='The groups this user belongs to. A user will get all permissions granted to each of their groups.', related_name='user_set', related_query_name='user', to='auth.group', verbose_name='groups')),
-                ('user_permissions', models.ManyToManyField(blank=True, help_text='Specific permissions for this user.', related_name='user_set', related_query_name='user', to='auth.permission', verbose_name='user permissions')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("password", models.CharField(max_length=128, verbose_name="password")),
+                ("last_login", models.DateTimeField(blank=True, null=True, verbose_name="last login")),
+                (
+                    "is_superuser",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates that this user has all permissions without explicitly assigning them.",
+                        verbose_name="superuser status",
+                    ),
+                ),
+                (
+                    "username",
+                    models.CharField(
+                        error_messages={"unique": "A user with that username already exists."},
+                        help_text="Required. 150 characters or fewer. Letters, digits and @/./+/-/_ only.",
+                        max_length=150,
+                        unique=True,
+                        validators=[django.contrib.auth.validators.UnicodeUsernameValidator()],
+                        verbose_name="username",
+                    ),
+                ),
+                ("first_name", models.CharField(blank=True, max_length=150, verbose_name="first name")),
+                ("last_name", models.CharField(blank=True, max_length=150, verbose_name="last name")),
+                (
+                    "is_staff",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Designates whether the user can log into this admin site.",
+                        verbose_name="staff status",
+                    ),
+                ),
+                (
+                    "is_active",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Designates whether this user should be treated as active. Unselect this instead of deleting accounts.",
+                        verbose_name="active",
+                    ),
+                ),
+                (
+                    "date_joined",
+                    models.DateTimeField(default=django.utils.timezone.now, verbose_name="date joined"),
+                ),
+                ("email", models.EmailField(blank=True, max_length=254, verbose_name="email address")),
+                (
+                    "time_zone",
+                    models.CharField(
+                        default="UTC", max_length=64, validators=[accounts.models.validate_time_zone]
+                    ),
+                ),
+                (
+                    "digest_hour",
+                    models.PositiveSmallIntegerField(
+                        default=8,
+                        help_text="Local hour (0-23) the digest is sent at.",
+                        validators=[django.core.validators.MaxValueValidator(23)],
+                    ),
+                ),
+                (
+                    "digest_frequency",
+                    models.CharField(
+                        choices=[("daily", "Daily"), ("weekly", "Weekly"), ("off", "Off")],
+                        default="daily",
+                        max_length=8,
+                    ),
+                ),
+                (
+                    "digest_weekday",
+                    models.PositiveSmallIntegerField(
+                        choices=[
+                            (0, "Monday"),
+                            (1, "Tuesday"),
+                            (2, "Wednesday"),
+                            (3, "Thursday"),
+                            (4, "Friday"),
+                            (5, "Saturday"),
+                            (6, "Sunday"),
+                        ],
+                        default=0,
+                        help_text="The day a weekly digest is sent on.",
+                    ),
+                ),
+                (
+                    "reminder_email",
+                    models.EmailField(
+                        blank=True,
+                        help_text="Where follow-up emails go; the account's email address when empty.",
+                        max_length=254,
+                    ),
+                ),
+                (
+                    "personal_inner_days",
+                    models.PositiveSmallIntegerField(
+                        default=14,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(3650),
+                        ],
+                        verbose_name="personal cadence, inner circle (days)",
+                    ),
+                ),
+                (
+                    "personal_close_days",
+                    models.PositiveSmallIntegerField(
+                        default=30,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(3650),
+                        ],
+                        verbose_name="personal cadence, close circle (days)",
+                    ),
+                ),
+                (
+                    "personal_wider_days",
+                    models.PositiveSmallIntegerField(
+                        default=180,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(3650),
+                        ],
+                        verbose_name="personal cadence, wider circle (days)",
+                    ),
+                ),
+                (
+                    "professional_inner_days",
+                    models.PositiveSmallIntegerField(
+                        default=30,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(3650),
+                        ],
+                        verbose_name="professional cadence, inner circle (days)",
+                    ),
+                ),
+                (
+                    "professional_close_days",
+                    models.PositiveSmallIntegerField(
+                        default=90,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(3650),
+                        ],
+                        verbose_name="professional cadence, close circle (days)",
+                    ),
+                ),
+                (
+                    "professional_wider_days",
+                    models.PositiveSmallIntegerField(
+                        default=180,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(3650),
+                        ],
+                        verbose_name="professional cadence, wider circle (days)",
+                    ),
+                ),
+                (
+                    "groups",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="The groups this user belongs to. A user will get all permissions granted to each of their groups.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.group",
+                        verbose_name="groups",
+                    ),
+                ),
+                (
+                    "user_permissions",
+                    models.ManyToManyField(
+                        blank=True,
+                        help_text="Specific permissions for this user.",
+                        related_name="user_set",
+                        related_query_name="user",
+                        to="auth.permission",
+                        verbose_name="user permissions",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.CheckConstraint(condition=models.Q(('digest_hour__lte', 23)), name='user_digest_hour_0_23'), models.CheckConstraint(condition=models.Q(('digest_weekday__lte', 6)), name='user_digest_weekday_0_6'), models.CheckConstraint(condition=models.Q(('digest_frequency__in', ['daily', 'weekly', 'off'])), name='user_digest_frequency_valid'), models.CheckConstraint(condition=models.Q(('personal_inner_days__gte', 1), ('personal_inner_days__lte', 3650)), name='user_personal_inner_days_range'), models.CheckConstraint(condition=models.Q(('personal_close_days__gte', 1), ('personal_close_days__lte', 3650)), name='user_personal_close_days_range'), models.CheckConstraint(condition=models.Q(('personal_wider_days__gte', 1), ('personal_wider_days__lte', 3650)), name='user_personal_wider_days_range'), models.CheckConstraint(condition=models.Q(('professional_inner_days__gte', 1), ('professional_inner_days__lte', 3650)), name='user_professional_inner_days_range'), models.CheckConstraint(condition=models.Q(('professional_close_days__gte', 1), ('professional_close_days__lte', 3650)), name='user_professional_close_days_range'), models.CheckConstraint(condition=models.Q(('professional_wider_days__gte', 1), ('professional_wider_days__lte', 3650)), name='user_professional_wider_days_range')],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(("digest_hour__lte", 23)), name="user_digest_hour_0_23"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("digest_weekday__lte", 6)), name="user_digest_weekday_0_6"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("digest_frequency__in", ["daily", "weekly", "off"])),
+                        name="user_digest_frequency_valid",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("personal_inner_days__gte", 1), ("personal_inner_days__lte", 3650)
+                        ),
+                        name="user_personal_inner_days_range",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("personal_close_days__gte", 1), ("personal_close_days__lte", 3650)
+                        ),
+                        name="user_personal_close_days_range",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("personal_wider_days__gte", 1), ("personal_wider_days__lte", 3650)
+                        ),
+                        name="user_personal_wider_days_range",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("professional_inner_days__gte", 1), ("professional_inner_days__lte", 3650)
+                        ),
+                        name="user_professional_inner_days_range",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("professional_close_days__gte", 1), ("professional_close_days__lte", 3650)
+                        ),
+                        name="user_professional_close_days_range",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("professional_wider_days__gte", 1), ("professional_wider_days__lte", 3650)
+                        ),
+                        name="user_professional_wider_days_range",
+                    ),
+                ],
             },
             managers=[
-                ('objects', django.contrib.auth.models.UserManager()),
+                ("objects", django.contrib.auth.models.UserManager()),
             ],
         ),
     ]

@@ -1,0 +1,193 @@
+from __future__ import annotations
+
+import zoneinfo
+from collections import defaultdict
+from functools import cache
+from typing import Any
+
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
+from django.core.exceptions import ValidationError
+
+from accounts.choices import MAX_CADENCE_DAYS, Circle, Purpose
+from accounts.models import User
+from accounts.ratelimit import client_ip, login_limit
+
+# The regions of the IANA database offered in the time zone menu. The rest (Etc/GMT+5, US/Eastern, EST5EDT)
+# are aliases kept for old systems; they stay valid if typed or already saved, but would only crowd the menu.
+_MENU_REGIONS = frozenset(
+    [
+        "Africa",
+        "America",
+        "Antarctica",
+        "Arctic",
+        "Asia",
+        "Atlantic",
+        "Australia",
+        "Europe",
+        "Indian",
+        "Pacific",
+    ]
+)
+
+CADENCE_FIELDS = [f"{purpose}_{circle}_days" for purpose in Purpose.values for circle in Circle.values]
+HOUR_CHOICES = [(hour, f"{hour:02d}:00") for hour in range(24)]
+
+
+@cache
+def _menu_time_zones() -> tuple[tuple[str, Any], ...]:
+    groups: dict[str, list[tuple[str, str]]] = defaultdict(list)
+    for name in sorted(zoneinfo.available_timezones()):
+        region, _, place = name.partition("/")
+        if region in _MENU_REGIONS and place:
+            groups[region].append((name, place.replace("_", " ").replace("/", " / ")))
+    return (("UTC", "UTC"), *((region, tuple(zones)) for region, zones in sorted(groups.items())))
+
+
+def time_zone_choices(current: str | None = None) -> list[tuple[str, Any]]:
+    """The time zone menu, grouped by region, with UTC first. A saved zone that the menu leaves out (an
+    alias such as US/Eastern) is put first, so that saving the form again does not silently change it."""
+    choices = list(_menu_time_zones())
+    offered = {"UTC"} | {name for _, zones in choices[1:] for name, _ in zones}
+    if current and current not in offered:
+        choices.insert(0, (current, current))
+    return choices
+
+
+class TimeZoneSelect(forms.Select):
+    """A menu of IANA time zones. The field behind it stays a CharField, so the model's own validator
+    (validate_time_zone) judges what was posted and gives its clear message for a name it does not know."""
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__(attrs, choices=time_zone_choices())
+
+    def build_attrs(
+        self, base_attrs: dict[str, Any], extra_attrs: dict[str, Any] | None = None
+    ) -> dict[str, Any]:
+        # CharField gives its widget a maxlength, which means nothing on a <select>.
+        attrs = super().build_attrs(base_attrs, extra_attrs)
+        attrs.pop("maxlength", None)
+        return attrs
+
+
+class LoginForm(AuthenticationForm):
+    """Django's login form, refusing to try the password once the username or the client address has had
+    too many failed attempts (PRODUCT.md: login is rate limited)."""
+
+    rate_limited = False
+
+    def clean(self) -> dict[str, Any]:
+        username = self.cleaned_data.get("username")
+        password = self.cleaned_data.get("password")
+        if not username or not password:
+            return super().clean()
+        limit = login_limit()
+        # Usernames are counted case-folded so that "Alice" and "ALICE" share alice's count.
+        user_key = f"user:{username.casefold()}"
+        keys = [user_key, f"ip:{client_ip(self.request)}"] if self.request else [user_key]
+        if limit.exceeded(*keys):
+            self.rate_limited = True
+            raise ValidationError(
+                "Too many failed log-in attempts. Wait %(wait)s and try again, or reset your password.",
+                code="rate_limited",
+                params={"wait": limit.wait_text()},
+            )
+        try:
+            cleaned_data = super().clean()
+        except ValidationError:
+            limit.hit(*keys)
+            raise
+        # The right password ends a run of typos for this username; the address keeps its count, so one
+        # account the attacker owns cannot reset the limit on guessing others from the same place.
+        limit.clear(user_key)
+        return cleaned_data
+
+
+class SignupForm(UserCreationForm):
+    class Meta(UserCreationForm.Meta):
+        model = User
+        fields = ("username", "email", "time_zone")
+        widgets = {"time_zone": TimeZoneSelect}
+        help_texts = {"time_zone": "Dates, times and the digest hour follow it. You can change it later."}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # The model leaves email blank for users made in the admin; a person signing up needs one for
+        # reminders and password resets.
+        self.fields["email"].required = True
+        self.fields["email"].help_text = "Follow-up reminders and password reset links go here."
+        self.order_fields(["username", "email", "password1", "password2", "time_zone"])
+
+
+class SettingsForm(forms.ModelForm):
+    digest_hour = forms.TypedChoiceField(
+        label="Digest time",
+        choices=HOUR_CHOICES,
+        coerce=int,
+        help_text="The local hour the digest is sent at.",
+        error_messages={"invalid_choice": "Choose an hour from 0 to 23."},
+    )
+
+    class Meta:
+        model = User
+        fields = ["time_zone", "digest_frequency", "digest_weekday", "digest_hour", "reminder_email"]
+        fields += CADENCE_FIELDS
+        widgets = {"time_zone": TimeZoneSelect}
+        labels = {
+            "time_zone": "Time zone",
+            "digest_frequency": "Digest",
+            "digest_weekday": "Weekly digest day",
+            "reminder_email": "Reminder email",
+        }
+        help_texts = {
+            "time_zone": "Dates, times and the digest hour follow it.",
+            "digest_frequency": "One email listing the follow-ups that became due, or none at all.",
+            "digest_weekday": "Used when the digest is weekly.",
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["time_zone"].widget.choices = time_zone_choices(self.instance.time_zone)
+        self.fields["reminder_email"].widget.attrs["placeholder"] = self.instance.email
+        for name in CADENCE_FIELDS:
+            circle = Circle(name.split("_")[1])
+            # A form field with its own bounds puts min and max on the input, so the browser helps too.
+            self.fields[name] = forms.IntegerField(
+                label=f"{circle.label} circle, days",
+                min_value=1,
+                max_value=MAX_CADENCE_DAYS,
+                widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+            )
+
+    def cadence_groups(self) -> list[tuple[str, list[forms.BoundField]]]:
+        """The cadence inputs, one group per purpose, in the dashboards' names."""
+        titles = {Purpose.PERSONAL: "Friendships (personal)", Purpose.PROFESSIONAL: "Network (professional)"}
+        return [
+            (titles[purpose], [self[f"{purpose}_{circle}_days"] for circle in Circle.values])
+            for purpose in Purpose.values
+        ]
+
+    def general_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in self._meta.fields if name not in CADENCE_FIELDS]
+
+
+class DeleteAccountForm(forms.Form):
+    """Asks for the password again, so that a borrowed, still logged-in browser cannot delete the account."""
+
+    password = forms.CharField(
+        label="Your password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, user: User, *args: Any, **kwargs: Any) -> None:
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def clean_password(self) -> str:
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise ValidationError(
+                "That is not your password. Nothing was deleted.", code="password_incorrect"
+            )
+        return password
