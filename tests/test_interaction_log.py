@@ -78,7 +78,9 @@ def test_an_interaction_can_have_several_participants(alice):
 @pytest.mark.django_db
 def test_another_users_contact_or_event_cannot_be_linked(alice, bob):
     with pytest.raises(OwnershipError):
-        interaction_log(alice, [ContactFactory(owner=bob)], occurred_at=timezone.now(), setting=Setting.FORMAL)
+        interaction_log(
+            alice, [ContactFactory(owner=bob)], occurred_at=timezone.now(), setting=Setting.FORMAL
+        )
     with pytest.raises(OwnershipError):
         interaction_log(
             alice,

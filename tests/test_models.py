@@ -133,7 +133,9 @@ def _immediately(create) -> None:
 def test_postgres_refuses_a_participant_of_another_user(alice, bob):
     bobs_friend = ContactFactory(owner=bob)
     interaction = InteractionFactory(owner=alice)
-    _immediately(lambda: Participation.objects.create(owner=alice, interaction=interaction, contact=bobs_friend))
+    _immediately(
+        lambda: Participation.objects.create(owner=alice, interaction=interaction, contact=bobs_friend)
+    )
 
 
 @pytest.mark.postgres

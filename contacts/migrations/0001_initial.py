@@ -8,7 +8,6 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -17,121 +16,321 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Tag',
+            name="Tag",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=50)),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='tags', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=50)),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="tags",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Contact',
+            name="Contact",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('display_name', models.CharField(max_length=200, verbose_name='name')),
-                ('given_name', models.CharField(blank=True, max_length=100)),
-                ('family_name', models.CharField(blank=True, max_length=100)),
-                ('company', models.CharField(blank=True, max_length=200)),
-                ('title', models.CharField(blank=True, max_length=200, verbose_name='job title')),
-                ('birthday_month', models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(12)])),
-                ('birthday_day', models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(31)])),
-                ('birthday_year', models.PositiveSmallIntegerField(blank=True, null=True, validators=[django.core.validators.MinValueValidator(1900), django.core.validators.MaxValueValidator(2100)])),
-                ('links', models.JSONField(blank=True, default=list, help_text='Web addresses: a list of strings.')),
-                ('notes', models.TextField(blank=True)),
-                ('intention', models.CharField(choices=[('personal', 'Personal'), ('professional', 'Professional'), ('both', 'Both')], max_length=12)),
-                ('circle', models.CharField(choices=[('inner', 'Inner'), ('close', 'Close'), ('wider', 'Wider')], default='close', max_length=5)),
-                ('personal_cadence_days', models.PositiveSmallIntegerField(blank=True, help_text="Overrides the personal cadence of the contact's circle.", null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(3650)])),
-                ('professional_cadence_days', models.PositiveSmallIntegerField(blank=True, help_text="Overrides the professional cadence of the contact's circle.", null=True, validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(3650)])),
-                ('reminders_paused', models.BooleanField(default=False)),
-                ('archived_at', models.DateTimeField(blank=True, null=True)),
-                ('vcard_extra', models.TextField(blank=True)),
-                ('last_interaction_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('last_personal_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('last_professional_at', models.DateTimeField(blank=True, editable=False, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='contacts', to=settings.AUTH_USER_MODEL)),
-                ('tags', models.ManyToManyField(blank=True, related_name='contacts', to='contacts.tag')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("display_name", models.CharField(max_length=200, verbose_name="name")),
+                ("given_name", models.CharField(blank=True, max_length=100)),
+                ("family_name", models.CharField(blank=True, max_length=100)),
+                ("company", models.CharField(blank=True, max_length=200)),
+                ("title", models.CharField(blank=True, max_length=200, verbose_name="job title")),
+                (
+                    "birthday_month",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(12),
+                        ],
+                    ),
+                ),
+                (
+                    "birthday_day",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(31),
+                        ],
+                    ),
+                ),
+                (
+                    "birthday_year",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(1900),
+                            django.core.validators.MaxValueValidator(2100),
+                        ],
+                    ),
+                ),
+                (
+                    "links",
+                    models.JSONField(blank=True, default=list, help_text="Web addresses: a list of strings."),
+                ),
+                ("notes", models.TextField(blank=True)),
+                (
+                    "intention",
+                    models.CharField(
+                        choices=[
+                            ("personal", "Personal"),
+                            ("professional", "Professional"),
+                            ("both", "Both"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "circle",
+                    models.CharField(
+                        choices=[("inner", "Inner"), ("close", "Close"), ("wider", "Wider")],
+                        default="close",
+                        max_length=5,
+                    ),
+                ),
+                (
+                    "personal_cadence_days",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        help_text="Overrides the personal cadence of the contact's circle.",
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(3650),
+                        ],
+                    ),
+                ),
+                (
+                    "professional_cadence_days",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        help_text="Overrides the professional cadence of the contact's circle.",
+                        null=True,
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(3650),
+                        ],
+                    ),
+                ),
+                ("reminders_paused", models.BooleanField(default=False)),
+                ("archived_at", models.DateTimeField(blank=True, null=True)),
+                ("vcard_extra", models.TextField(blank=True)),
+                ("last_interaction_at", models.DateTimeField(blank=True, editable=False, null=True)),
+                ("last_personal_at", models.DateTimeField(blank=True, editable=False, null=True)),
+                ("last_professional_at", models.DateTimeField(blank=True, editable=False, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="contacts",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                ("tags", models.ManyToManyField(blank=True, related_name="contacts", to="contacts.tag")),
             ],
             options={
-                'ordering': [django.db.models.functions.text.Lower('display_name'), 'id'],
+                "ordering": [django.db.models.functions.text.Lower("display_name"), "id"],
             },
         ),
         migrations.CreateModel(
-            name='EmailAddress',
+            name="EmailAddress",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('address', models.EmailField(max_length=254)),
-                ('label', models.CharField(blank=True, max_length=30)),
-                ('contact', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='emails', to='contacts.contact')),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("address", models.EmailField(max_length=254)),
+                ("label", models.CharField(blank=True, max_length=30)),
+                (
+                    "contact",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="emails",
+                        to="contacts.contact",
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['id'],
-                'indexes': [models.Index(models.F('owner'), django.db.models.functions.text.Lower('address'), name='email_owner_address')],
-                'constraints': [models.UniqueConstraint(models.F('contact'), django.db.models.functions.text.Lower('address'), name='email_unique_per_contact')],
+                "ordering": ["id"],
+                "indexes": [
+                    models.Index(
+                        models.F("owner"),
+                        django.db.models.functions.text.Lower("address"),
+                        name="email_owner_address",
+                    )
+                ],
+                "constraints": [
+                    models.UniqueConstraint(
+                        models.F("contact"),
+                        django.db.models.functions.text.Lower("address"),
+                        name="email_unique_per_contact",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='PhoneNumber',
+            name="PhoneNumber",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.CharField(help_text='As the user typed it.', max_length=40)),
-                ('e164', models.CharField(blank=True, help_text='Normalised for matching, when possible.', max_length=20)),
-                ('label', models.CharField(blank=True, max_length=30)),
-                ('contact', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='phones', to='contacts.contact')),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("number", models.CharField(help_text="As the user typed it.", max_length=40)),
+                (
+                    "e164",
+                    models.CharField(
+                        blank=True, help_text="Normalised for matching, when possible.", max_length=20
+                    ),
+                ),
+                ("label", models.CharField(blank=True, max_length=30)),
+                (
+                    "contact",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="phones",
+                        to="contacts.contact",
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['id'],
-                'indexes': [models.Index(fields=['owner', 'e164'], name='phone_owner_e164')],
+                "ordering": ["id"],
+                "indexes": [models.Index(fields=["owner", "e164"], name="phone_owner_e164")],
             },
         ),
         migrations.AddConstraint(
-            model_name='tag',
-            constraint=models.UniqueConstraint(models.F('owner'), django.db.models.functions.text.Lower('name'), name='tag_unique_name_per_owner'),
+            model_name="tag",
+            constraint=models.UniqueConstraint(
+                models.F("owner"),
+                django.db.models.functions.text.Lower("name"),
+                name="tag_unique_name_per_owner",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='tag',
-            constraint=models.CheckConstraint(condition=models.Q(('name', ''), _negated=True), name='tag_name_not_empty'),
+            model_name="tag",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("name", ""), _negated=True), name="tag_name_not_empty"
+            ),
         ),
         migrations.AddIndex(
-            model_name='contact',
-            index=models.Index(models.F('owner'), django.db.models.functions.text.Lower('display_name'), name='contact_owner_name'),
+            model_name="contact",
+            index=models.Index(
+                models.F("owner"),
+                django.db.models.functions.text.Lower("display_name"),
+                name="contact_owner_name",
+            ),
         ),
         migrations.AddIndex(
-            model_name='contact',
-            index=models.Index(fields=['owner', 'last_interaction_at'], name='contact_owner_last'),
+            model_name="contact",
+            index=models.Index(fields=["owner", "last_interaction_at"], name="contact_owner_last"),
         ),
         migrations.AddConstraint(
-            model_name='contact',
-            constraint=models.CheckConstraint(condition=models.Q(('display_name', ''), _negated=True), name='contact_name_not_empty'),
+            model_name="contact",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("display_name", ""), _negated=True), name="contact_name_not_empty"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='contact',
-            constraint=models.CheckConstraint(condition=models.Q(('intention__in', ['personal', 'professional', 'both'])), name='contact_intention_valid'),
+            model_name="contact",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("intention__in", ["personal", "professional", "both"])),
+                name="contact_intention_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='contact',
-            constraint=models.CheckConstraint(condition=models.Q(('circle__in', ['inner', 'close', 'wider'])), name='contact_circle_valid'),
+            model_name="contact",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("circle__in", ["inner", "close", "wider"])), name="contact_circle_valid"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='contact',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('birthday_day__isnull', True), ('birthday_month__isnull', True), ('birthday_year__isnull', True)), models.Q(('birthday_day__gte', 1), ('birthday_day__isnull', False), ('birthday_day__lte', 31), ('birthday_month__gte', 1), ('birthday_month__isnull', False), ('birthday_month__lte', 12)), _connector='OR'), name='contact_birthday_month_and_day'),
+            model_name="contact",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(
+                        ("birthday_day__isnull", True),
+                        ("birthday_month__isnull", True),
+                        ("birthday_year__isnull", True),
+                    ),
+                    models.Q(
+                        ("birthday_day__gte", 1),
+                        ("birthday_day__isnull", False),
+                        ("birthday_day__lte", 31),
+                        ("birthday_month__gte", 1),
+                        ("birthday_month__isnull", False),
+                        ("birthday_month__lte", 12),
+                    ),
+                    _connector="OR",
+                ),
+                name="contact_birthday_month_and_day",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='contact',
-            constraint=models.CheckConstraint(condition=models.Q(('personal_cadence_days__isnull', True), models.Q(('personal_cadence_days__gte', 1), ('personal_cadence_days__lte', 3650)), _connector='OR'), name='contact_personal_cadence_range'),
+            model_name="contact",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("personal_cadence_days__isnull", True),
+                    models.Q(("personal_cadence_days__gte", 1), ("personal_cadence_days__lte", 3650)),
+                    _connector="OR",
+                ),
+                name="contact_personal_cadence_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='contact',
-            constraint=models.CheckConstraint(condition=models.Q(('professional_cadence_days__isnull', True), models.Q(('professional_cadence_days__gte', 1), ('professional_cadence_days__lte', 3650)), _connector='OR'), name='contact_professional_cadence_range'),
+            model_name="contact",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("professional_cadence_days__isnull", True),
+                    models.Q(("professional_cadence_days__gte", 1), ("professional_cadence_days__lte", 3650)),
+                    _connector="OR",
+                ),
+                name="contact_professional_cadence_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='contact',
-            constraint=models.UniqueConstraint(fields=('id', 'owner'), name='contact_id_owner'),
+            model_name="contact",
+            constraint=models.UniqueConstraint(fields=("id", "owner"), name="contact_id_owner"),
         ),
     ]

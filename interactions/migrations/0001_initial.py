@@ -6,110 +6,218 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('contacts', '0001_initial'),
+        ("contacts", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Event',
+            name="Event",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('start_date', models.DateField()),
-                ('end_date', models.DateField(blank=True, null=True)),
-                ('place', models.CharField(blank=True, max_length=200)),
-                ('setting', models.CharField(choices=[('informal', 'Informal'), ('formal', 'Formal')], max_length=8)),
-                ('notes', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='events', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=200)),
+                ("start_date", models.DateField()),
+                ("end_date", models.DateField(blank=True, null=True)),
+                ("place", models.CharField(blank=True, max_length=200)),
+                (
+                    "setting",
+                    models.CharField(choices=[("informal", "Informal"), ("formal", "Formal")], max_length=8),
+                ),
+                ("notes", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="events",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-start_date', '-id'],
+                "ordering": ["-start_date", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Interaction',
+            name="Interaction",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('occurred_at', models.DateTimeField(verbose_name='when')),
-                ('kind', models.CharField(choices=[('met', 'Met'), ('conversation', 'Conversation'), ('call', 'Call'), ('message', 'Message'), ('email', 'Email'), ('meal', 'Meal'), ('other', 'Other')], default='conversation', max_length=12)),
-                ('purpose', models.CharField(choices=[('personal', 'Personal'), ('professional', 'Professional')], max_length=12)),
-                ('setting', models.CharField(choices=[('informal', 'Informal'), ('formal', 'Formal')], max_length=8)),
-                ('notes', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('event', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='interactions', to='interactions.event')),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='interactions', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("occurred_at", models.DateTimeField(verbose_name="when")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("met", "Met"),
+                            ("conversation", "Conversation"),
+                            ("call", "Call"),
+                            ("message", "Message"),
+                            ("email", "Email"),
+                            ("meal", "Meal"),
+                            ("other", "Other"),
+                        ],
+                        default="conversation",
+                        max_length=12,
+                    ),
+                ),
+                (
+                    "purpose",
+                    models.CharField(
+                        choices=[("personal", "Personal"), ("professional", "Professional")], max_length=12
+                    ),
+                ),
+                (
+                    "setting",
+                    models.CharField(choices=[("informal", "Informal"), ("formal", "Formal")], max_length=8),
+                ),
+                ("notes", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "event",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="interactions",
+                        to="interactions.event",
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="interactions",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-occurred_at', '-id'],
+                "ordering": ["-occurred_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Participation',
+            name="Participation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('contact', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='participations', to='contacts.contact')),
-                ('interaction', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='participations', to='interactions.interaction')),
-                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "contact",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="participations",
+                        to="contacts.contact",
+                    ),
+                ),
+                (
+                    "interaction",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="participations",
+                        to="interactions.interaction",
+                    ),
+                ),
+                (
+                    "owner",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
         ),
         migrations.AddField(
-            model_name='interaction',
-            name='contacts',
-            field=models.ManyToManyField(related_name='interactions', through='interactions.Participation', to='contacts.contact', verbose_name='participants'),
+            model_name="interaction",
+            name="contacts",
+            field=models.ManyToManyField(
+                related_name="interactions",
+                through="interactions.Participation",
+                to="contacts.contact",
+                verbose_name="participants",
+            ),
         ),
         migrations.AddIndex(
-            model_name='event',
-            index=models.Index(fields=['owner', '-start_date'], name='event_owner_start'),
+            model_name="event",
+            index=models.Index(fields=["owner", "-start_date"], name="event_owner_start"),
         ),
         migrations.AddConstraint(
-            model_name='event',
-            constraint=models.CheckConstraint(condition=models.Q(('name', ''), _negated=True), name='event_name_not_empty'),
+            model_name="event",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("name", ""), _negated=True), name="event_name_not_empty"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='event',
-            constraint=models.CheckConstraint(condition=models.Q(('setting__in', ['informal', 'formal'])), name='event_setting_valid'),
+            model_name="event",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("setting__in", ["informal", "formal"])), name="event_setting_valid"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='event',
-            constraint=models.CheckConstraint(condition=models.Q(('end_date__isnull', True), ('end_date__gte', models.F('start_date')), _connector='OR'), name='event_ends_after_start'),
+            model_name="event",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("end_date__isnull", True), ("end_date__gte", models.F("start_date")), _connector="OR"
+                ),
+                name="event_ends_after_start",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='event',
-            constraint=models.UniqueConstraint(fields=('id', 'owner'), name='event_id_owner'),
+            model_name="event",
+            constraint=models.UniqueConstraint(fields=("id", "owner"), name="event_id_owner"),
         ),
         migrations.AddIndex(
-            model_name='participation',
-            index=models.Index(fields=['contact', 'interaction'], name='participation_contact'),
+            model_name="participation",
+            index=models.Index(fields=["contact", "interaction"], name="participation_contact"),
         ),
         migrations.AddConstraint(
-            model_name='participation',
-            constraint=models.UniqueConstraint(fields=('interaction', 'contact'), name='participation_once'),
+            model_name="participation",
+            constraint=models.UniqueConstraint(fields=("interaction", "contact"), name="participation_once"),
         ),
         migrations.AddIndex(
-            model_name='interaction',
-            index=models.Index(fields=['owner', 'occurred_at', 'purpose'], name='interaction_owner_when'),
+            model_name="interaction",
+            index=models.Index(fields=["owner", "occurred_at", "purpose"], name="interaction_owner_when"),
         ),
         migrations.AddConstraint(
-            model_name='interaction',
-            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['met', 'conversation', 'call', 'message', 'email', 'meal', 'other'])), name='interaction_kind_valid'),
+            model_name="interaction",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("kind__in", ["met", "conversation", "call", "message", "email", "meal", "other"])
+                ),
+                name="interaction_kind_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='interaction',
-            constraint=models.CheckConstraint(condition=models.Q(('purpose__in', ['personal', 'professional'])), name='interaction_purpose_valid'),
+            model_name="interaction",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("purpose__in", ["personal", "professional"])),
+                name="interaction_purpose_valid",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='interaction',
-            constraint=models.CheckConstraint(condition=models.Q(('setting__in', ['informal', 'formal'])), name='interaction_setting_valid'),
+            model_name="interaction",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("setting__in", ["informal", "formal"])), name="interaction_setting_valid"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='interaction',
-            constraint=models.UniqueConstraint(fields=('id', 'owner'), name='interaction_id_owner'),
+            model_name="interaction",
+            constraint=models.UniqueConstraint(fields=("id", "owner"), name="interaction_id_owner"),
         ),
     ]
