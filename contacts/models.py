@@ -74,6 +74,9 @@ class Contact(models.Model):
     last_interaction_at = models.DateTimeField(null=True, blank=True, editable=False)
     last_personal_at = models.DateTimeField(null=True, blank=True, editable=False)
     last_professional_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The due date of the contact's earliest open follow-up, kept in step by the follow-up planner in
+    # interactions, so the contacts list can sort by it without knowing about follow-ups.
+    next_followup_on = models.DateField(null=True, blank=True, editable=False)
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -119,6 +122,8 @@ class Contact(models.Model):
             models.Index("owner", Lower("display_name"), name="contact_owner_name"),
             # Contacts list sorted by last interaction.
             models.Index(fields=["owner", "last_interaction_at"], name="contact_owner_last"),
+            # Contacts list sorted by due date.
+            models.Index(fields=["owner", "next_followup_on"], name="contact_owner_due"),
         ]
 
     def __str__(self) -> str:

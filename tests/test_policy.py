@@ -14,9 +14,9 @@ import pytest
 
 from accounts.choices import DEFAULT_CADENCE_DAYS, Circle, Intention, Purpose
 from accounts.models import DigestFrequency
-from interactions import policy
+from contacts import policy
 from interactions.models import Kind
-from interactions.policy import (
+from contacts.policy import (
     ContactFacts,
     DigestSchedule,
     Due,

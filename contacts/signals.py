@@ -1,0 +1,26 @@
+"""Signals the contacts app sends, so apps built on it can react without contacts importing them.
+
+`contacts_changed` is sent after any change that can move a contact's follow-ups: its intention, circle,
+cadence overrides, pause or archive, for one contact or in bulk. Receivers get `owner` and `contact_ids`.
+The interactions app re-plans the open follow-ups of those contacts.
+"""
+
+from __future__ import annotations
+
+from django.dispatch import Signal
+
+contacts_changed = Signal()
+
+# The Contact fields whose change must be announced with `contacts_changed`.
+PLANNING_FIELDS = frozenset(
+    {
+        "intention",
+        "circle",
+        "personal_cadence_days",
+        "professional_cadence_days",
+        "reminders_paused",
+        "archived_at",
+        "birthday_month",
+        "birthday_day",
+    }
+)
