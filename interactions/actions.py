@@ -7,7 +7,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 
 from django.db import transaction
-from django.db.models import Max, OuterRef, Q, Subquery
+from django.db.models import Max, Q
 
 from accounts.choices import Intention, Purpose, setting_purpose
 from accounts.models import User
@@ -30,22 +30,38 @@ def interaction_default_purpose(intentions: Iterable[str], setting: str) -> str:
     return setting_purpose(setting)
 
 
-def _last_seen(purpose: str | None) -> Subquery:
-    rows = Participation.objects.filter(contact=OuterRef("pk"))
-    if purpose is not None:
-        rows = rows.filter(interaction__purpose=purpose)
-    return Subquery(rows.values("contact").annotate(last=Max("interaction__occurred_at")).values("last")[:1])
-
-
 def contacts_refresh_last_seen(contacts: Iterable[int] | Q) -> int:
-    """Recompute the denormalised last-interaction dates of the given contacts (ids, or a Q over Contact)
-    with one UPDATE. Returns how many contacts it touched."""
+    """Recompute the denormalised last-interaction dates of the given contacts (ids, or a Q over Contact).
+
+    1. One grouped query finds each contact's latest interaction overall and per purpose.
+    2. Only contacts whose dates changed are written, in batches.
+    A correlated-subquery UPDATE would be one statement, but PostgreSQL runs its subplans once per contact,
+    which took minutes for a freshly imported 10,000-contact account. Returns how many contacts changed.
+    """
     where = contacts if isinstance(contacts, Q) else Q(pk__in=list(contacts))
-    return Contact.objects.filter(where).update(
-        last_interaction_at=_last_seen(None),
-        last_personal_at=_last_seen(Purpose.PERSONAL),
-        last_professional_at=_last_seen(Purpose.PROFESSIONAL),
-    )
+    targets = Contact.objects.filter(where)
+    when = "interaction__occurred_at"
+    latest = {
+        row["contact_id"]: row
+        for row in Participation.objects.filter(contact__in=targets.values("pk"))
+        .values("contact_id")
+        .annotate(
+            last=Max(when),
+            personal=Max(when, filter=Q(interaction__purpose=Purpose.PERSONAL)),
+            professional=Max(when, filter=Q(interaction__purpose=Purpose.PROFESSIONAL)),
+        )
+    }
+    fields = ["last_interaction_at", "last_personal_at", "last_professional_at"]
+    changed = []
+    for contact in targets.only("pk", *fields):
+        row = latest.get(contact.pk, {})
+        values = (row.get("last"), row.get("personal"), row.get("professional"))
+        if values != tuple(getattr(contact, f) for f in fields):
+            for field, value in zip(fields, values, strict=True):
+                setattr(contact, field, value)
+            changed.append(contact)
+    Contact.objects.bulk_update(changed, fields, batch_size=500)
+    return len(changed)
 
 
 def _check_owned(owner: User, objects: Iterable[Contact | Event | None]) -> None:
