@@ -15,7 +15,6 @@ import pytest
 from accounts.choices import DEFAULT_CADENCE_DAYS, Circle, Intention, Purpose
 from accounts.models import DigestFrequency
 from contacts import policy
-from interactions.models import Kind
 from contacts.policy import (
     ContactFacts,
     DigestSchedule,
@@ -44,6 +43,7 @@ from contacts.policy import (
     overdue_score,
     professional_sendable,
 )
+from interactions.models import Kind
 
 P, W = Purpose.PERSONAL, Purpose.PROFESSIONAL
 TABLE = DEFAULT_CADENCE_DAYS
