@@ -22,3 +22,11 @@ class UserAdmin(BaseUserAdmin):
         ),
     )
     list_display = ["username", "email", "time_zone", "digest_frequency", "is_staff", "date_joined"]
+
+    def save_model(self, request, obj, form, change):
+        # The same path as the settings page, so a change made here renews the unsubscribe secret and
+        # re-plans follow-ups just the same.
+        if change:
+            obj.settings_save(form.changed_data)
+        else:
+            super().save_model(request, obj, form, change)

@@ -142,7 +142,8 @@ class SettingsForm(forms.ModelForm):
         help_texts = {
             "time_zone": "Dates, times and the digest hour follow it.",
             "digest_frequency": "One email listing the follow-ups that became due, or none at all.",
-            "digest_weekday": "Used when the digest is weekly.",
+            "digest_weekday": "Used when the digest is weekly. Network follow-ups are only emailed on "
+            "working days, so a weekend digest carries Friendships only.",
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

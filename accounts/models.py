@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+import secrets
 import zoneinfo
+from collections.abc import Collection
 from functools import cache
 
 from django.contrib.auth.models import AbstractUser
@@ -10,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 
 from accounts.choices import DEFAULT_CADENCE_DAYS, MAX_CADENCE_DAYS, Circle, Purpose
+from accounts.signals import settings_changed
 
 
 @cache
@@ -33,6 +36,16 @@ def _cadence_field(purpose: str, circle: str) -> models.PositiveSmallIntegerFiel
         default=DEFAULT_CADENCE_DAYS[purpose][circle],
         validators=[MinValueValidator(1), MaxValueValidator(MAX_CADENCE_DAYS)],
     )
+
+
+def new_secret() -> str:
+    """A fresh random token for a private link: the one-click unsubscribe, the calendar feed."""
+    return secrets.token_urlsafe(32)
+
+
+# The settings that decide when the digest goes out. Changing one clears `next_digest_at`, so the next tick
+# works the moment out again.
+DIGEST_SCHEDULE_FIELDS = frozenset({"time_zone", "digest_hour", "digest_frequency", "digest_weekday"})
 
 
 class DigestFrequency(models.TextChoices):
@@ -74,6 +87,15 @@ class User(AbstractUser):
     professional_inner_days = _cadence_field(Purpose.PROFESSIONAL, Circle.INNER)
     professional_close_days = _cadence_field(Purpose.PROFESSIONAL, Circle.CLOSE)
     professional_wider_days = _cadence_field(Purpose.PROFESSIONAL, Circle.WIDER)
+    # The secret the digest's one-click List-Unsubscribe link is bound to. Such a link never expires (mail
+    # clients keep it for as long as they keep the email), so changing the digest setting renews the secret
+    # and with it retires every unsubscribe link sent before.
+    unsubscribe_secret = models.CharField(max_length=64, default=new_secret, editable=False)
+    # The private calendar feed's address is this token; making a new link revokes the old one.
+    calendar_token = models.CharField(max_length=64, unique=True, default=new_secret, editable=False)
+    # When the digest tick next needs to look at this user; empty means "at the next tick", which is what a
+    # new user or a changed schedule gets, so nothing outside the engine has to know the digest rules.
+    next_digest_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     class Meta:
         constraints = [
@@ -91,6 +113,15 @@ class User(AbstractUser):
                 for c in Circle.values
             ),
         ]
+        indexes = [
+            # The digest tick's "users whose digest time has come": digests on, next_digest_at <= now or
+            # unset.
+            models.Index(
+                fields=["next_digest_at"],
+                condition=~Q(digest_frequency=DigestFrequency.OFF),
+                name="user_next_digest",
+            ),
+        ]
 
     @property
     def zone(self) -> zoneinfo.ZoneInfo:
@@ -106,3 +137,33 @@ class User(AbstractUser):
 
     def cadence_table(self) -> dict[str, dict[str, int]]:
         return {p: {c: self.cadence_days(p, c) for c in Circle.values} for p in Purpose.values}
+
+    def settings_save(self, changed: Collection[str]) -> None:
+        """Save settings the user changed (field names in `changed`) and tell the apps built on accounts.
+
+        1. A change of the digest frequency renews the unsubscribe secret, so the one-click unsubscribe links
+           of earlier emails stop working.
+        2. A change of the digest schedule clears `next_digest_at`: the next tick works out the moment again.
+        3. Save, then send `settings_changed`, so the follow-ups are re-planned when the time zone or a
+           cadence default moved (interactions listens; accounts cannot import it).
+        """
+        changed = frozenset(changed)
+        if "digest_frequency" in changed:
+            self.unsubscribe_secret = new_secret()
+        if changed & DIGEST_SCHEDULE_FIELDS:
+            self.next_digest_at = None
+        self.save()
+        if changed:
+            settings_changed.send(sender=type(self), user=self, changed=changed)
+
+    def digests_turn_off(self) -> None:
+        """The one-click unsubscribe: no more digests. The secret stays, so a mail client repeating the POST
+        gets the same answer; turning digests on again in settings renews it."""
+        self.digest_frequency = DigestFrequency.OFF
+        self.next_digest_at = None
+        self.save(update_fields=["digest_frequency", "next_digest_at"])
+
+    def calendar_token_renew(self) -> None:
+        """A new calendar feed address; the old one stops working at once."""
+        self.calendar_token = new_secret()
+        self.save(update_fields=["calendar_token"])

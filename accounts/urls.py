@@ -11,6 +11,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("signup/", views.signup, name="signup"),
     path("settings/", views.settings_page, name="settings"),
+    path("settings/calendar/renew/", views.calendar_renew, name="calendar_renew"),
     path("delete/", views.account_delete, name="account_delete"),
     path("password/reset/", views.password_reset, name="password_reset"),
     path(

@@ -12,7 +12,9 @@ from django.contrib.auth.forms import PasswordResetForm
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_POST
 
 from accounts.forms import DeleteAccountForm, LoginForm, SettingsForm, SignupForm
 from accounts.models import User
@@ -97,12 +99,26 @@ def settings_page(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = SettingsForm(request.POST, instance=user)
         if form.is_valid():
-            form.save()
+            # One transaction: the follow-ups re-planned for a new time zone or cadence (settings_changed)
+            # are saved with the settings or not at all.
+            with transaction.atomic():
+                form.instance.settings_save(form.changed_data)
             messages.success(request, "Settings saved.")
             return redirect("settings")
     else:
         form = SettingsForm(instance=user)
-    return render(request, "accounts/settings.html", {"form": form})
+    # The feed's page lives in interactions; accounts only knows its URL name.
+    calendar_url = settings.SITE_URL + reverse("calendar_feed", kwargs={"token": request.user.calendar_token})
+    return render(request, "accounts/settings.html", {"form": form, "calendar_url": calendar_url})
+
+
+@login_required
+@require_POST
+def calendar_renew(request: HttpRequest) -> HttpResponse:
+    """Settings' "make a new link" for the calendar feed: the old address stops working at once."""
+    request.user.calendar_token_renew()
+    messages.success(request, "Your calendar feed has a new address; the old one no longer works.")
+    return redirect("settings")
 
 
 @login_required

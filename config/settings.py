@@ -283,3 +283,19 @@ PASSWORD_RESET_RATE_WINDOW = int(env("PASSWORD_RESET_RATE_WINDOW", str(60 * 60))
 # Behind a reverse proxy (TRUST_PROXY_HEADERS, above) every request comes from the proxy's address, so the
 # limiter reads the client's address from the X-Forwarded-For entry that proxy appended.
 RATE_LIMIT_TRUST_FORWARDED_FOR = env_bool("TRUST_PROXY_HEADERS", False)
+
+# Follow-ups and digests (interactions.digests)
+# One beat tick every five minutes finds the users whose local digest time has come and queues their digests.
+# The schedule itself lives in database rows (User.next_digest_at, Digest), never in broker ETAs, so a tick
+# that expires unrun (a busy or restarted worker) loses nothing: the next one finds the same rows.
+CELERY_BEAT_SCHEDULE = {
+    "send-due-digests": {
+        "task": "interactions.tasks.send_due_digests",
+        "schedule": 5 * 60.0,
+        "options": {"expires": 4 * 60},
+    },
+}
+# The filesystem broker keeps its exchange tables (broadcasts such as the worker's control commands) in a
+# folder as well, by default `control/` in the working directory; keep it with the queues in DATA_DIR.
+if CELERY_BROKER_URL == "filesystem://":
+    CELERY_BROKER_TRANSPORT_OPTIONS["control_folder"] = str(DATA_DIR / "celery" / "control")

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import calendar
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -11,6 +12,7 @@ from django.db.models.functions import Lower
 from django.urls import reverse
 
 from accounts.choices import MAX_CADENCE_DAYS, Circle, Intention
+from contacts.text import search_text_from
 
 
 class Tag(models.Model):
@@ -27,6 +29,17 @@ class Tag(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class ContactQuerySet(models.QuerySet["Contact"]):
+    def bulk_create(self, objs: Iterable[Contact], *args: object, **kwargs: object) -> list[Contact]:
+        """Fill each contact's search text from its own fields, as save() would. Tags added afterwards
+        through the m2m table in bulk need `contacts_refresh_search_text`."""
+        objs = list(objs)
+        for contact in objs:
+            if not contact.search_text:
+                contact.search_text = contact.build_search_text([])
+        return super().bulk_create(objs, *args, **kwargs)
 
 
 class Contact(models.Model):
@@ -77,9 +90,16 @@ class Contact(models.Model):
     # The due date of the contact's earliest open follow-up, kept in step by the follow-up planner in
     # interactions, so the contacts list can sort by it without knowing about follow-ups.
     next_followup_on = models.DateField(null=True, blank=True, editable=False)
+    # Name, company, job title, notes and tag names, folded by contacts.text (lower case, no accents), so
+    # that one substring test finds "Ñúñez" from "nunez" on every database. save() and the tag receivers in
+    # contacts.receivers keep it in step; `contacts_refresh_search_text` rebuilds it after bulk writes. On
+    # PostgreSQL a trigram index serves the search (migration 0004).
+    search_text = models.TextField(blank=True, default="", editable=False)
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ContactQuerySet.as_manager()
 
     class Meta:
         ordering = [Lower("display_name"), "id"]
@@ -129,12 +149,42 @@ class Contact(models.Model):
     def __str__(self) -> str:
         return self.display_name
 
+    def save(self, *args: object, **kwargs: object) -> None:
+        """Save, keeping `search_text` in step with the fields it is made of."""
+        if self.pk is None:
+            tag_names: Iterable[str] = []
+        elif "tags" in getattr(self, "_prefetched_objects_cache", {}):
+            tag_names = [tag.name for tag in self.tags.all()]
+        else:
+            tag_names = self.tags.values_list("name", flat=True)
+        self.search_text = self.build_search_text(tag_names)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            kwargs["update_fields"] = {*update_fields, "search_text"}
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self) -> str:
         return reverse("contact_detail", args=[self.pk])
 
     @property
     def is_archived(self) -> bool:
         return self.archived_at is not None
+
+    @property
+    def birthday_text(self) -> str:
+        """ "3 December", or "3 December 1990" when the year is known; "" without a birthday."""
+        if not (self.birthday_month and self.birthday_day):
+            return ""
+        text = f"{self.birthday_day} {calendar.month_name[self.birthday_month]}"
+        return f"{text} {self.birthday_year}" if self.birthday_year else text
+
+    def build_search_text(self, tag_names: Iterable[str]) -> str:
+        return search_text_from(
+            [
+                *(self.display_name, self.given_name, self.family_name, self.company, self.title, self.notes),
+                *sorted(tag_names),
+            ]
+        )
 
     def clean(self) -> None:
         if (self.birthday_month is None) != (self.birthday_day is None) or (
@@ -146,6 +196,16 @@ class Contact(models.Model):
             leap_year = 2000 if self.birthday_year is None else self.birthday_year
             if self.birthday_day > calendar.monthrange(leap_year, self.birthday_month)[1]:
                 raise ValidationError({"birthday_day": "That day does not exist in that month."})
+
+
+def contacts_refresh_search_text(contact_ids: Iterable[int]) -> int:
+    """Rebuild the search text of the given contacts (after tags change, or rows written in bulk) with
+    three queries whatever their number. Returns how many contacts it rewrote."""
+    contacts = list(Contact.objects.filter(pk__in=list(contact_ids)).prefetch_related("tags"))
+    for contact in contacts:
+        contact.search_text = contact.build_search_text(tag.name for tag in contact.tags.all())
+    Contact.objects.bulk_update(contacts, ["search_text"], batch_size=500)
+    return len(contacts)
 
 
 class EmailAddress(models.Model):

@@ -2,7 +2,12 @@
 
 `contacts_changed` is sent after any change that can move a contact's follow-ups: its intention, circle,
 cadence overrides, pause or archive, for one contact or in bulk. Receivers get `owner` and `contact_ids`.
-The interactions app re-plans the open follow-ups of those contacts.
+The interactions app re-plans the open follow-ups of those contacts. contacts.actions sends it, after the
+transaction commits, for single and bulk changes alike, and for a newly created contact (whose clocks start).
+
+`contacts_deleting` is sent, inside the transaction and before the rows go, when contacts are deleted through
+`contact_delete`. Receivers get `owner` and `contact_ids`; the interactions app deletes the interactions that
+had no other participant, so nothing is left about a person who is gone.
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ from __future__ import annotations
 from django.dispatch import Signal
 
 contacts_changed = Signal()
+contacts_deleting = Signal()
 
 # The Contact fields whose change must be announced with `contacts_changed`.
 PLANNING_FIELDS = frozenset(

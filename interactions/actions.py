@@ -7,11 +7,12 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 
 from django.db import transaction
-from django.db.models import Max, Q
+from django.db.models import Exists, Max, OuterRef, Q
 
 from accounts.choices import Intention, Purpose, setting_purpose
 from accounts.models import User
 from contacts.models import Contact
+from interactions import followups
 from interactions.models import Event, Interaction, Kind, Participation
 
 
@@ -101,11 +102,60 @@ def interaction_log(
         Participation(owner=owner, interaction=interaction, contact=c) for c in contacts
     )
     contacts_refresh_last_seen(c.pk for c in contacts)
+    followups.followups_replan(owner, [c.pk for c in contacts])
+    return interaction
+
+
+# The fields of an interaction that interaction_update may change.
+_UPDATABLE_FIELDS = frozenset({"occurred_at", "kind", "purpose", "setting", "event", "notes"})
+
+
+@transaction.atomic
+def interaction_update(
+    interaction: Interaction, *, contacts: Sequence[Contact] | None = None, **fields: object
+) -> Interaction:
+    """Change an interaction's fields and, when `contacts` is given, its participants; the last-seen dates
+    and follow-ups of everyone it involved, before and after, follow."""
+    if unknown := set(fields) - _UPDATABLE_FIELDS:
+        raise ValueError(f"interaction_update cannot change {sorted(unknown)}")
+    if contacts is not None and not contacts:
+        raise ValueError("An interaction needs at least one participant.")
+    owner = interaction.owner
+    _check_owned(owner, [*(contacts or []), fields.get("event")])  # type: ignore[list-item]
+    before = set(interaction.participations.values_list("contact_id", flat=True))
+    for name, value in fields.items():
+        setattr(interaction, name, value)
+    interaction.save()
+    after = before
+    if contacts is not None:
+        after = {c.pk for c in contacts}
+        interaction.participations.exclude(contact_id__in=after).delete()
+        Participation.objects.bulk_create(
+            Participation(owner=owner, interaction=interaction, contact=c)
+            for c in contacts
+            if c.pk not in before
+        )
+    contacts_refresh_last_seen(before | after)
+    followups.followups_replan(owner, before | after)
     return interaction
 
 
 @transaction.atomic
 def interaction_delete(interaction: Interaction) -> None:
+    owner = interaction.owner
     contact_ids = list(interaction.participations.values_list("contact_id", flat=True))
     interaction.delete()
     contacts_refresh_last_seen(contact_ids)
+    followups.followups_replan(owner, contact_ids)
+
+
+def interactions_delete_for_contacts(
+    sender: object, owner: User, contact_ids: Iterable[int], **kwargs: object
+) -> int:
+    """contacts.signals.contacts_deleting: delete the owner's interactions whose every participant is among
+    the contacts being deleted, so nothing is left about them; interactions others took part in stay."""
+    ids = list(contact_ids)
+    theirs = Participation.objects.filter(owner=owner, contact_id__in=ids).values("interaction_id")
+    with_others = Participation.objects.filter(interaction=OuterRef("pk")).exclude(contact_id__in=ids)
+    deleted, _ = Interaction.objects.filter(owner=owner, pk__in=theirs).exclude(Exists(with_others)).delete()
+    return deleted

@@ -11,7 +11,7 @@ from django.utils import timezone
 from accounts.choices import Circle, Intention, Purpose, Setting
 from accounts.models import User
 from contacts.models import Contact, EmailAddress, PhoneNumber, Tag
-from interactions.models import Event, Interaction, Kind, Participation
+from interactions.models import Event, FollowUp, Interaction, Kind, Participation
 
 PASSWORD = "correct horse battery staple"
 
@@ -102,3 +102,18 @@ class InteractionFactory(factory.django.DjangoModelFactory):
             Participation.objects.bulk_create(
                 Participation(owner=obj.owner, interaction=obj, contact=c) for c in extracted
             )
+
+
+class FollowUpFactory(factory.django.DjangoModelFactory):
+    """A requested follow-up due yesterday (no clock behind it, so it is outside the one-open-clock key);
+    pass `reason`, `clock_since` and `cadence_days` for a clock one."""
+
+    class Meta:
+        model = FollowUp
+
+    contact = factory.SubFactory(ContactFactory)
+    owner = factory.SelfAttribute("contact.owner")
+    purpose = Purpose.PERSONAL
+    reason = "requested"
+    due_on = factory.LazyFunction(lambda: timezone.localdate() - dt.timedelta(days=1))
+    note = "send the photos"

@@ -11,17 +11,44 @@ from collections.abc import Callable, Iterator
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
-from tests.factories import ContactFactory, EventFactory
+from interactions.models import Kind
+from tests.factories import ContactFactory, EventFactory, FollowUpFactory, InteractionFactory
+
+
+def _capture_row(owner: object) -> dict[str, object]:
+    """A row of quick capture: someone met at an event."""
+    met = InteractionFactory(
+        owner=owner, kind=Kind.MET, event=EventFactory(owner=owner), contacts=[ContactFactory(owner=owner)]
+    )
+    return {"pk": met.participations.get().pk}
+
 
 # URL name -> a function that, given the owner, makes the object(s) and returns the URL's kwargs.
 OWNED_URLS: dict[str, Callable[[object], dict[str, object]]] = {
     "contact_detail": lambda owner: {"pk": ContactFactory(owner=owner).pk},
     "event_detail": lambda owner: {"pk": EventFactory(owner=owner).pk},
+    "event_edit": lambda owner: {"pk": EventFactory(owner=owner).pk},
+    "capture_event": lambda owner: {"pk": EventFactory(owner=owner).pk},
+    "capture_row": _capture_row,
+    "contact_edit": lambda owner: {"pk": ContactFactory(owner=owner).pk},
+    "contact_relationship": lambda owner: {"pk": ContactFactory(owner=owner).pk},
+    "contact_archive": lambda owner: {"pk": ContactFactory(owner=owner).pk},
+    "contact_delete": lambda owner: {"pk": ContactFactory(owner=owner).pk},
+    "contact_log": lambda owner: {"pk": ContactFactory(owner=owner).pk},
+    "interaction_edit": lambda owner: {"pk": InteractionFactory(owner=owner).pk},
+    "interaction_delete": lambda owner: {"pk": InteractionFactory(owner=owner).pk},
+    "followup_snooze": lambda owner: {"pk": FollowUpFactory(contact__owner=owner).pk},
+    "followup_dismiss": lambda owner: {"pk": FollowUpFactory(contact__owner=owner).pk},
+    "followup_done": lambda owner: {"pk": FollowUpFactory(contact__owner=owner).pk},
+    "followup_request": lambda owner: {"pk": ContactFactory(owner=owner).pk},
 }
 
 # Patterns with arguments that are not ids of owned objects, and why.
 NOT_OWNED = {
     "password_reset_confirm": "takes a signed token, not an object id",
+    "followup_link": "a digest link: a signed token for one user and follow-up, tested in test_links",
+    "digest_unsubscribe": "a signed token bound to the user's unsubscribe secret, tested in test_links",
+    "calendar_feed": "a private token, not an object id; tested in test_calendar_feed",
 }
 
 

@@ -5,20 +5,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('contacts', '0002_owner_consistency'),
+        ("contacts", "0002_owner_consistency"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='contact',
-            name='next_followup_on',
+            model_name="contact",
+            name="next_followup_on",
             field=models.DateField(blank=True, editable=False, null=True),
         ),
         migrations.AddIndex(
-            model_name='contact',
-            index=models.Index(fields=['owner', 'next_followup_on'], name='contact_owner_due'),
+            model_name="contact",
+            index=models.Index(fields=["owner", "next_followup_on"], name="contact_owner_due"),
         ),
     ]

@@ -1,0 +1,56 @@
+"""Small helpers every app's views share: htmx partial rendering and safe `next` redirects. They sit in the
+lowest app, beside `ownership`, so contacts and interactions use them without importing each other."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils.cache import patch_vary_headers
+from django.utils.http import url_has_allowed_host_and_scheme
+
+
+def wants_partial(request: HttpRequest) -> bool:
+    """An htmx request for part of a page. A history restore (back button after the cache expired) asks for
+    the whole page, even though htmx marks it as an htmx request."""
+    htmx = getattr(request, "htmx", None)
+    return bool(htmx) and not htmx.history_restore_request
+
+
+def render_page(
+    request: HttpRequest,
+    template: str,
+    context: dict[str, Any],
+    *,
+    partial: str | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """Render `template`, or only its `{% partialdef partial %}` for an htmx request. The response varies on
+    HX-Request, so a browser never shows a cached fragment as a whole page (or the other way round)."""
+    name = f"{template}#{partial}" if partial and wants_partial(request) else template
+    response = render(request, name, context, status=status)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+def next_url(request: HttpRequest, default: str) -> str:
+    """The `next` address posted or given in the query string, when it stays on this site; else `default`."""
+    candidate = request.POST.get("next") or request.GET.get("next") or ""
+    if candidate and url_has_allowed_host_and_scheme(
+        candidate, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return candidate
+    return default
+
+
+_MAX_ID = 2**63 - 1
+
+
+def parse_id(value: str | None) -> int | None:
+    """An object id from a query string, or None when the text is not one (letters, "²", a number too large
+    for the database's bigint)."""
+    if not value or not (value.isascii() and value.isdigit()):
+        return None
+    number = int(value)
+    return number if 0 < number <= _MAX_ID else None

@@ -1,0 +1,223 @@
+from __future__ import annotations
+
+import calendar
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+
+from accounts.choices import Circle, Intention
+from accounts.models import User
+from contacts.actions import TAG_MAX_LENGTH, BulkAction, tag_names_parse
+from contacts.models import Contact, Tag
+from contacts.policy import Health
+from contacts.queries import ContactFilters, Sort, Status
+from contacts.text import MAX_QUERY_LENGTH
+
+MAX_EMAILS = 10
+MAX_PHONES = 10
+MAX_TAGS = 30
+PHONE_MAX_LENGTH = 40
+
+
+def _any(label: str, choices: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    return [("", label), *choices]
+
+
+class ContactListForm(forms.Form):
+    """The contacts list's search, filters and sort, read from the query string. A value that does not fit
+    (an unknown choice, another user's tag) is reported on its field and ignored; the rest still apply."""
+
+    q = forms.CharField(label="Search", required=False, max_length=MAX_QUERY_LENGTH)
+    intention = forms.ChoiceField(label="Intention", required=False, choices=_any("Any", Intention.choices))
+    circle = forms.ChoiceField(label="Circle", required=False, choices=_any("Any", Circle.choices))
+    health = forms.ChoiceField(label="Health", required=False, choices=_any("Any", Health.choices))
+    tag = forms.ModelChoiceField(label="Tag", required=False, queryset=Tag.objects.none(), empty_label="Any")
+    status = forms.TypedChoiceField(
+        label="Show", required=False, choices=Status.choices, empty_value=Status.ACTIVE
+    )
+    sort = forms.TypedChoiceField(
+        label="Sort by", required=False, choices=Sort.choices, empty_value=Sort.NAME
+    )
+
+    def __init__(self, user: User, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["q"].widget = forms.SearchInput(
+            attrs={"placeholder": "Name, company, notes, tags", "autocomplete": "off", "maxlength": 200}
+        )
+        self.fields["tag"].queryset = Tag.objects.filter(owner=user)
+
+    def filters(self) -> ContactFilters:
+        """The filters to apply: the valid fields' values, defaults for the rest."""
+        self.is_valid()
+        data = self.cleaned_data
+        tag = data.get("tag")
+        return ContactFilters(
+            query=data.get("q", ""),
+            intention=data.get("intention", ""),
+            circle=data.get("circle", ""),
+            health=data.get("health", ""),
+            tag_id=tag.pk if tag else None,
+            status=data.get("status") or Status.ACTIVE,
+            sort=data.get("sort") or Sort.NAME,
+        )
+
+
+class BulkChangeForm(forms.Form):
+    """One change to the contacts ticked in the list. Only the owner's contacts are valid choices, so another
+    user's id makes the whole form invalid and nothing changes."""
+
+    contacts = forms.ModelMultipleChoiceField(
+        queryset=Contact.objects.none(),
+        error_messages={"required": "Tick at least one contact first."},
+    )
+    action = forms.ChoiceField(choices=BulkAction.choices)
+    intention = forms.ChoiceField(required=False, choices=_any("Choose…", Intention.choices))
+    circle = forms.ChoiceField(required=False, choices=_any("Choose…", Circle.choices))
+    tag = forms.CharField(required=False, max_length=TAG_MAX_LENGTH)
+
+    def __init__(self, user: User, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["contacts"].queryset = Contact.objects.filter(owner=user)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        needs = {
+            BulkAction.SET_INTENTION: ("intention", "Choose the intention to set."),
+            BulkAction.SET_CIRCLE: ("circle", "Choose the circle to set."),
+            BulkAction.ADD_TAG: ("tag", "Type the tag to add."),
+            BulkAction.REMOVE_TAG: ("tag", "Type the tag to remove."),
+        }
+        if (need := needs.get(data.get("action", ""))) and not (data.get(need[0]) or "").strip():
+            self.add_error(need[0], need[1])
+        return data
+
+    def value(self) -> str:
+        action = self.cleaned_data["action"]
+        if action == BulkAction.SET_INTENTION:
+            return self.cleaned_data["intention"]
+        if action == BulkAction.SET_CIRCLE:
+            return self.cleaned_data["circle"]
+        return self.cleaned_data.get("tag", "")
+
+
+class RelationshipForm(forms.ModelForm):
+    """Intention and circle, changed in place on the contact page."""
+
+    class Meta:
+        model = Contact
+        fields = ["intention", "circle"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Every contact has an intention: no blank "---------" choice.
+        self.fields["intention"].choices = Intention.choices
+
+
+def _lines(value: str) -> list[str]:
+    return [line.strip() for line in value.splitlines() if line.strip()]
+
+
+class ContactForm(forms.ModelForm):
+    """Every detail of a contact, with emails and phones one per line and tags separated by commas."""
+
+    emails = forms.CharField(
+        label="Email addresses",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "autocomplete": "off"}),
+        help_text="One per line.",
+    )
+    phones = forms.CharField(
+        label="Phone numbers",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "autocomplete": "off"}),
+        help_text="One per line. Start with + and the country code so imports can match them.",
+    )
+    tags = forms.CharField(
+        label="Tags",
+        required=False,
+        max_length=2000,
+        help_text="Separated by commas, e.g. climbing, Lisbon.",
+    )
+
+    class Meta:
+        model = Contact
+        fields = [
+            "display_name",
+            "given_name",
+            "family_name",
+            "company",
+            "title",
+            "intention",
+            "circle",
+            "notes",
+            "birthday_day",
+            "birthday_month",
+            "birthday_year",
+            "personal_cadence_days",
+            "professional_cadence_days",
+            "reminders_paused",
+        ]
+        labels = {
+            "display_name": "Name",
+            "given_name": "Given name",
+            "family_name": "Family name",
+            "birthday_day": "Day",
+            "birthday_month": "Month",
+            "birthday_year": "Year (optional)",
+            "personal_cadence_days": "Personal cadence",
+            "professional_cadence_days": "Professional cadence",
+            "reminders_paused": "Pause reminders for this person",
+        }
+        help_texts = {
+            "personal_cadence_days": "Days between follow-ups; empty for your default.",
+            "professional_cadence_days": "Days between follow-ups; empty for your default.",
+        }
+        widgets = {"notes": forms.Textarea(attrs={"rows": 4})}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and not self.is_bound:
+            self.initial["emails"] = "\n".join(e.address for e in self.instance.emails.all())
+            self.initial["phones"] = "\n".join(p.number for p in self.instance.phones.all())
+            self.initial["tags"] = ", ".join(t.name for t in self.instance.tags.all())
+        self.fields["intention"].choices = Intention.choices
+        self.fields["birthday_month"] = forms.TypedChoiceField(
+            label="Month",
+            required=False,
+            coerce=int,
+            empty_value=None,
+            choices=[("", "—"), *((m, calendar.month_name[m]) for m in range(1, 13))],
+        )
+        for name in ("birthday_day", "birthday_year"):
+            self.fields[name].widget.attrs["inputmode"] = "numeric"
+
+    def clean_emails(self) -> list[str]:
+        addresses = _lines(self.cleaned_data["emails"])
+        if len(addresses) > MAX_EMAILS:
+            raise ValidationError(f"At most {MAX_EMAILS} email addresses.")
+        for address in addresses:
+            if len(address) > 254:
+                raise ValidationError("An email address is at most 254 characters.")
+            try:
+                validate_email(address)
+            except ValidationError:
+                raise ValidationError(f"“{address[:60]}” is not an email address.") from None
+        return addresses
+
+    def clean_phones(self) -> list[str]:
+        numbers = _lines(self.cleaned_data["phones"])
+        if len(numbers) > MAX_PHONES:
+            raise ValidationError(f"At most {MAX_PHONES} phone numbers.")
+        if any(len(n) > PHONE_MAX_LENGTH for n in numbers):
+            raise ValidationError(f"A phone number is at most {PHONE_MAX_LENGTH} characters.")
+        return numbers
+
+    def clean_tags(self) -> list[str]:
+        if any(len(" ".join(raw.split())) > TAG_MAX_LENGTH for raw in self.cleaned_data["tags"].split(",")):
+            raise ValidationError(f"A tag is at most {TAG_MAX_LENGTH} characters.")
+        names = tag_names_parse(self.cleaned_data["tags"])
+        if len(names) > MAX_TAGS:
+            raise ValidationError(f"At most {MAX_TAGS} tags.")
+        return names

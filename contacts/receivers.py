@@ -1,0 +1,51 @@
+"""Receivers that keep `Contact.search_text` in step when tags change (connected in ContactsConfig.ready).
+
+A contact's own fields are folded by Contact.save(); tag names reach it from here: a tag added to or removed
+from contacts (either side of the relation), renamed, or deleted.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
+from django.dispatch import receiver
+
+from contacts.models import Contact, Tag, contacts_refresh_search_text
+
+
+@receiver(m2m_changed, sender=Contact.tags.through)
+def tags_changed(
+    sender: Any, instance: Contact | Tag, action: str, reverse: bool, pk_set: set[int] | None, **kwargs: Any
+) -> None:
+    if action == "pre_clear" and reverse:
+        # Clearing a tag from every contact: remember who had it, for post_clear.
+        instance._search_contact_ids = list(instance.contacts.values_list("pk", flat=True))
+        return
+    if action not in {"post_add", "post_remove", "post_clear"}:
+        return
+    if not reverse:
+        contact_ids = [instance.pk]
+    elif action == "post_clear":
+        contact_ids = getattr(instance, "_search_contact_ids", [])
+    else:
+        contact_ids = list(pk_set or ())
+    if contact_ids:
+        contacts_refresh_search_text(contact_ids)
+
+
+@receiver(post_save, sender=Tag)
+def tag_saved(sender: Any, instance: Tag, created: bool, **kwargs: Any) -> None:
+    if not created and not kwargs.get("raw"):
+        contacts_refresh_search_text(instance.contacts.values_list("pk", flat=True))
+
+
+@receiver(pre_delete, sender=Tag)
+def tag_deleting(sender: Any, instance: Tag, **kwargs: Any) -> None:
+    instance._search_contact_ids = list(instance.contacts.values_list("pk", flat=True))
+
+
+@receiver(post_delete, sender=Tag)
+def tag_deleted(sender: Any, instance: Tag, **kwargs: Any) -> None:
+    if ids := getattr(instance, "_search_contact_ids", None):
+        contacts_refresh_search_text(ids)

@@ -1,0 +1,484 @@
+"""The digest email and the engine that sends each one exactly once (PRODUCT.md, "The digest").
+
+What goes in a digest (`digest_content`): the follow-ups that became due since the last digest, that is every
+open follow-up not emailed yet (scheduled and due, or snoozed until then), of contacts that get reminders;
+professional ones only on working days. Grouped Friendships / Network, most overdue first by the policy's
+score, at most 10 per group with "and N more" (those stay scheduled and lead a later digest), and a line
+counting older ones still open (emailed before, not done, snoozed or dismissed). Nothing due, no digest.
+
+How it is sent exactly once: scheduled work lives in rows, never in broker ETAs.
+- `digests_due(now)`, the tick: finds users whose local digest time has come (`User.next_digest_at`, worked
+  out by contacts.policy across daylight-saving changes), creates their Digest row for that local date
+  (insert-or-get on the unique (owner, local_date) key), and takes every digest waiting to be sent: new ones,
+  failed ones whose backoff ended, and claims whose worker died (lease expired).
+- `digest_send(digest_id)`: claims the digest with a conditional UPDATE and sends only when it won; then, in
+  one short transaction, records the Message-ID and moves the follow-ups scheduled -> sent. A failure is
+  recorded with its error and retried with backoff by a later tick.
+- `digests_send_due(now)`: both in one process, for `manage.py send_followups` and tests. The beat task in
+  interactions.tasks does the first and queues the second per digest.
+
+The one window left is a crash after the mail server accepted a message and before the commit: the digest is
+then sent again after the lease, with the same Message-ID (user id and local date), so the repeat is
+recognisable. Nothing else runs between the SMTP reply and that commit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives, make_msgid
+from django.db import OperationalError, close_old_connections, transaction
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.choices import Purpose
+from accounts.emails import email_make, email_send, email_site_domain
+from accounts.models import DigestFrequency, User
+from contacts import policy
+from contacts.models import Contact
+from contacts.policy import DigestSchedule, Reason
+from interactions.followups import GROUP_TITLES, followups_group, followups_replan, user_today
+from interactions.links import LinkAction, followup_link_url, unsubscribe_url
+from interactions.models import (
+    Digest,
+    DigestStatus,
+    FollowUp,
+    FollowUpQuerySet,
+    FollowUpState,
+    Interaction,
+    Participation,
+)
+
+logger = logging.getLogger(__name__)
+
+GROUP_CAP = 10
+# How long a worker may take to send one digest before another may take it over. Sending one takes seconds;
+# a take-over while the first worker is merely slow would send it twice, so the lease is generous.
+LEASE = dt.timedelta(minutes=10)
+RETRY_FIRST = dt.timedelta(minutes=2)
+RETRY_LONGEST = dt.timedelta(hours=1)
+MAX_ATTEMPTS = 8
+TICK_BATCH = 500
+_RECORD_ATTEMPTS = 3
+_SNIPPET = 160
+
+
+# What a digest says --------------------------------------------------------------------------------------
+
+
+def _snippet(text: str) -> str:
+    """The first non-empty line of a note, shortened: enough to recall, never the whole page."""
+    line = next((line.strip() for line in text.splitlines() if line.strip()), "")
+    return line if len(line) <= _SNIPPET else line[: _SNIPPET - 1].rstrip() + "…"
+
+
+def _day(on: dt.date) -> str:
+    return f"{on.day} {on:%B}"
+
+
+def followup_wording(
+    followup: FollowUp, contact: Contact, last: Interaction | None, today: dt.date, zone: dt.tzinfo
+) -> list[str]:
+    """What the digest suggests for one follow-up, worded by the follow-up's purpose (never by the contact's
+    intention, so a `both` contact gets one of each).
+
+    Personal: catch up, make plans, recall personal details from the notes; never a career or business
+    nudge. Professional: thank, share what was promised, propose a next step, from the notes and the last
+    interaction of that purpose.
+    """
+    lines: list[str] = []
+    met_on = followup.clock_since
+    if followup.reason == Reason.REQUESTED:
+        lines.append(
+            f"You asked to be reminded: {_snippet(followup.note)}"
+            if followup.note
+            else "You asked to be reminded."
+        )
+    elif followup.purpose == Purpose.PERSONAL:
+        if followup.reason == Reason.BIRTHDAY:
+            lines.append(
+                "It is their birthday today: send your wishes."
+                if followup.due_on == today
+                else f"Their birthday was on {_day(followup.due_on)}: it is not too late to send your wishes."
+            )
+        elif followup.reason == Reason.AFTER_MEETING and met_on is not None:
+            lines.append(
+                f"You met on {_day(met_on)}. Say it was good to see them, and make a plan to meet again."
+            )
+        else:
+            lines.append("Catch up: ask how they are doing, and make plans to get together.")
+    elif followup.reason == Reason.AFTER_MEETING and met_on is not None:
+        where = f" at {last.event.name}" if last is not None and last.event is not None else ""
+        lines.append(
+            f"Thank them for the conversation{where} on {_day(met_on)}, and share what you promised."
+        )
+    else:
+        lines.append("Propose a next step: share something useful to them, or suggest a call.")
+    if last is not None and last.notes.strip():
+        lines.append(f"Last time, {_day(policy.local_date(last.occurred_at, zone))}: {_snippet(last.notes)}")
+    if contact.notes.strip():
+        lines.append(
+            ("Remember: " if followup.purpose == Purpose.PERSONAL else "Notes: ") + _snippet(contact.notes)
+        )
+    return lines
+
+
+def _last_interactions(followups: Iterable[FollowUp]) -> dict[tuple[int, str], Interaction]:
+    """Each contact's latest interaction of each follow-up's purpose, reading newest first and stopping once
+    every one is found."""
+    wanted = {(f.contact_id, f.purpose) for f in followups}
+    found: dict[tuple[int, str], Interaction] = {}
+    if not wanted:
+        return found
+    rows = (
+        Participation.objects.filter(
+            contact_id__in={c for c, _ in wanted}, interaction__purpose__in={p for _, p in wanted}
+        )
+        .select_related("interaction__event")
+        .order_by("-interaction__occurred_at", "-interaction_id")
+    )
+    for row in rows.iterator(chunk_size=200):
+        key = (row.contact_id, row.interaction.purpose)
+        if key in wanted and key not in found:
+            found[key] = row.interaction
+            if len(found) == len(wanted):
+                break
+    return found
+
+
+@dataclass
+class DigestItem:
+    followup: FollowUp
+    contact: Contact
+    lines: list[str]
+    done_url: str
+    snooze_url: str
+    stop_url: str
+    contact_url: str
+
+
+@dataclass
+class DigestGroup:
+    purpose: str
+    items: list[DigestItem]
+    more: int
+
+    @property
+    def title(self) -> str:
+        return GROUP_TITLES[self.purpose]
+
+
+@dataclass
+class DigestContent:
+    user: User
+    local_date: dt.date
+    groups: list[DigestGroup] = field(default_factory=list)
+    older_open: int = 0
+    test: bool = False
+
+    @property
+    def followup_ids(self) -> list[int]:
+        """The follow-ups this digest emails: those it lists by name, not the ones in "and N more"."""
+        return [item.followup.pk for group in self.groups for item in group.items]
+
+    @property
+    def names(self) -> list[str]:
+        return [item.contact.display_name for group in self.groups for item in group.items]
+
+    @property
+    def total(self) -> int:
+        return sum(len(group.items) + group.more for group in self.groups)
+
+
+def digest_followups(user: User, local_date: dt.date) -> FollowUpQuerySet:
+    """The follow-ups a digest on `local_date` may email: not emailed yet (scheduled and due, or snoozed
+    until then), of contacts that get reminders, professional ones only on working days."""
+    purposes = [p for p in Purpose.values if policy.followup_sendable(p, local_date)]
+    return (
+        FollowUp.objects.filter(owner=user, purpose__in=purposes)
+        .active()
+        .filter(
+            Q(state=FollowUpState.SCHEDULED, due_on__lte=local_date)
+            | Q(state=FollowUpState.SNOOZED, snoozed_until__lte=local_date)
+        )
+    )
+
+
+def digest_content(user: User, local_date: dt.date, *, test: bool = False) -> DigestContent | None:
+    """What the digest of `local_date` says, or None when nothing is due (a test digest says so instead).
+
+    1. The follow-ups to email, grouped by purpose, most overdue first, capped per group.
+    2. The count of older follow-ups still open: emailed before and not yet done, snoozed or dismissed.
+    3. For each one listed: the wording by its purpose, and its signed one-click links.
+    """
+    followups = list(digest_followups(user, local_date).select_related("contact"))
+    if not followups and not test:
+        return None
+    groups = followups_group(followups, local_date, cap=GROUP_CAP)
+    listed = [f for group in groups for f in group.items]
+    last = _last_interactions(listed)
+    content = DigestContent(user, local_date, test=test)
+    content.older_open = (
+        FollowUp.objects.filter(owner=user, state=FollowUpState.SENT, due_on__lte=local_date).active().count()
+    )
+    for group in groups:
+        items = [
+            DigestItem(
+                followup=f,
+                contact=f.contact,
+                lines=followup_wording(
+                    f, f.contact, last.get((f.contact_id, f.purpose)), local_date, user.zone
+                ),
+                done_url=followup_link_url(f, LinkAction.DONE),
+                snooze_url=followup_link_url(f, LinkAction.SNOOZE),
+                stop_url=followup_link_url(f, LinkAction.STOP),
+                contact_url=_absolute(f.contact.get_absolute_url()),
+            )
+            for f in group.items
+        ]
+        content.groups.append(DigestGroup(group.purpose, items, group.more))
+    return content
+
+
+def _absolute(path: str) -> str:
+    return settings.SITE_URL + path
+
+
+def digest_message_id(user_id: int, local_date: dt.date) -> str:
+    """The stable Message-ID of one user's digest of one local date: a repeat after a crash is the same
+    message to the receiving server and to the reader's mail client."""
+    return f"<kith-digest-{user_id}-{local_date:%Y%m%d}@{email_site_domain()}>"
+
+
+def _subject_names(names: list[str], total: int) -> str:
+    shown = names[:2]
+    rest = total - len(shown)
+    text = ", ".join(shown)
+    return f"{text} and {rest} more" if rest > 0 else text
+
+
+def digest_message(content: DigestContent) -> EmailMultiAlternatives:
+    """The multipart email of a digest, to the user's reminder address, with the one-click unsubscribe
+    headers (RFC 8058) and, unless it is a test, the digest's stable Message-ID."""
+    user = content.user
+    context = {
+        "content": content,
+        "user": user,
+        "subject_names": _subject_names(content.names, content.total),
+        "due_url": _absolute(reverse("due")),
+        "settings_url": _absolute(reverse("settings")),
+        "unsubscribe_url": unsubscribe_url(user),
+        "working_day": policy.is_working_day(content.local_date),
+    }
+    headers = {
+        "Message-ID": make_msgid("kith-test-digest", domain=email_site_domain())
+        if content.test
+        else digest_message_id(user.pk, content.local_date),
+        "List-Unsubscribe": f"<{context['unsubscribe_url']}>",
+        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
+        "Auto-Submitted": "auto-generated",
+    }
+    return email_make("digest", user.reminder_address, context, headers=headers)
+
+
+def digest_send_test(user: User, *, now: dt.datetime | None = None) -> int:
+    """Settings' "send me a test digest": today's digest as it would look now, marked as a test, to the
+    reminder address, whatever the schedule. It claims nothing and changes no follow-up. Returns how many
+    follow-ups it lists."""
+    content = digest_content(user, user_today(user, now), test=True)
+    assert content is not None
+    email_send(digest_message(content))
+    return len(content.followup_ids)
+
+
+# The engine -----------------------------------------------------------------------------------------------
+
+
+def _next_digest_at(
+    schedule: DigestSchedule, now: dt.datetime, handled_on: dt.date | None
+) -> dt.datetime | None:
+    """When the tick must look at a user again: today's digest moment if it is still ahead and today's
+    digest was not handled, else the moment of the next digest day."""
+    today = policy.local_date(now, schedule.zone)
+    if handled_on is None and schedule.sends_on(today):
+        moment = policy.digest_moment(schedule, today)
+        if now.astimezone(dt.UTC) < moment:
+            return moment
+    next_on = policy.digest_next_on(schedule, max(today, handled_on or today))
+    return policy.digest_moment(schedule, next_on) if next_on else None
+
+
+def _digests_create_due(now: dt.datetime) -> int:
+    """Create the Digest rows of users whose digest time has come and who have follow-ups due; move every
+    user looked at on to their next digest moment. Returns how many users it looked at.
+
+    1. Users with digests on whose `next_digest_at` has come or is unset, through the partial index.
+    2. The local date due now, from the policy; a user with nothing due gets no row (no digest).
+    3. Insert-or-get on (owner, local_date): a second tick, or a digest already sent today, finds the row.
+    4. `next_digest_at` moves on only if the schedule is still the one read, so a settings change made
+       meanwhile is not overwritten.
+    """
+    looked_at = 0
+    after_pk = 0
+    while True:
+        users = list(
+            User.objects.exclude(digest_frequency=DigestFrequency.OFF)
+            .filter(Q(next_digest_at__lte=now) | Q(next_digest_at__isnull=True), pk__gt=after_pk)
+            .order_by("pk")[:TICK_BATCH]
+        )
+        for user in users:
+            schedule = DigestSchedule.from_user(user)
+            due_on = policy.digest_due_on(schedule, now)
+            if due_on is not None and user.reminder_address and digest_followups(user, due_on).exists():
+                Digest.objects.get_or_create(owner=user, local_date=due_on, defaults={"available_at": now})
+            User.objects.filter(
+                pk=user.pk,
+                time_zone=user.time_zone,
+                digest_hour=user.digest_hour,
+                digest_frequency=user.digest_frequency,
+                digest_weekday=user.digest_weekday,
+            ).update(next_digest_at=_next_digest_at(schedule, now, due_on))
+        looked_at += len(users)
+        if len(users) < TICK_BATCH:
+            return looked_at
+        after_pk = users[-1].pk
+
+
+def _waiting(now: dt.datetime) -> Q:
+    """Digests to (re)queue: new or queued-and-lost ones, failed ones whose backoff ended, and claims whose
+    worker died (lease expired)."""
+    return (
+        Q(status=DigestStatus.PENDING, available_at__lte=now)
+        | Q(status=DigestStatus.FAILED, available_at__lte=now, attempts__lt=MAX_ATTEMPTS)
+        | Q(status=DigestStatus.CLAIMED, claimed_until__lte=now)
+    )
+
+
+def _digests_take_waiting(now: dt.datetime) -> list[int]:
+    """Take the digests waiting to be sent, and hide them from other ticks for one lease, so a digest queued
+    once is not queued again by every tick while it waits its turn. Rows another tick is taking are
+    skipped (skip_locked), so concurrent ticks share the work."""
+    with transaction.atomic():
+        ids = list(
+            Digest.objects.select_for_update(skip_locked=True)
+            .filter(_waiting(now))
+            .order_by("available_at", "pk")
+            .values_list("pk", flat=True)[:TICK_BATCH]
+        )
+        Digest.objects.filter(pk__in=ids).update(status=DigestStatus.PENDING, available_at=now + LEASE)
+    return ids
+
+
+def digests_due(now: dt.datetime) -> list[int]:
+    """The tick's first half: create the digests that became due and return the ids of every digest to
+    send now (see the module docstring)."""
+    _digests_create_due(now)
+    return _digests_take_waiting(now)
+
+
+def _claimable(now: dt.datetime) -> Q:
+    return (
+        Q(status=DigestStatus.PENDING)
+        | Q(status=DigestStatus.FAILED, available_at__lte=now, attempts__lt=MAX_ATTEMPTS)
+        | Q(status=DigestStatus.CLAIMED, claimed_until__lte=now)
+    )
+
+
+def _retry_delay(attempts: int) -> dt.timedelta:
+    return min(RETRY_FIRST * 2 ** max(attempts - 1, 0), RETRY_LONGEST)
+
+
+def _digest_finish(digest: Digest, status: str, **fields: object) -> None:
+    Digest.objects.filter(pk=digest.pk).update(status=status, claimed_until=None, **fields)
+
+
+def _digest_record_sent(digest: Digest, followup_ids: list[int], message_id: str, now: dt.datetime) -> None:
+    """The commit right after the mail server's reply: the listed follow-ups go scheduled/snoozed -> sent,
+    the digest records its Message-ID. A lost deadlock or a dropped connection is tried again at once, so
+    the window in which a crash would send the digest twice stays as short as it can be."""
+    for attempt in range(_RECORD_ATTEMPTS):
+        try:
+            with transaction.atomic():
+                FollowUp.objects.filter(
+                    pk__in=followup_ids, state__in=[FollowUpState.SCHEDULED, FollowUpState.SNOOZED]
+                ).update(state=FollowUpState.SENT, sent_at=now, digest=digest)
+                _digest_finish(
+                    digest,
+                    DigestStatus.SENT,
+                    sent_at=now,
+                    message_id=message_id,
+                    last_error="",
+                    followup_count=len(followup_ids),
+                )
+            return
+        except OperationalError:
+            if attempt == _RECORD_ATTEMPTS - 1:
+                raise
+            close_old_connections()
+            time.sleep(0.2 * (attempt + 1))
+
+
+def digest_send(digest_id: int, *, now: dt.datetime | None = None) -> str:
+    """Send one digest if this caller wins its claim; returns what happened: "sent", "skipped", "failed"
+    or "not claimed".
+
+    1. Claim: UPDATE ... SET status=claimed, lease, attempts+1 WHERE it is pending, failed and due for a
+       retry, or claimed with an expired lease. Zero rows means another worker has it or it is done.
+    2. Build the content now, from the current rows: something closed since the tick is left out, and a
+       digest left with nothing to say is skipped.
+    3. Send, with no transaction or lock open.
+    4. In one transaction: the follow-ups it listed go scheduled/snoozed -> sent, the digest records its
+       Message-ID. On failure the error is recorded and the digest waits for its backoff.
+    5. An emailed birthday makes room for next year's: its contacts are re-planned.
+    """
+    now = now or timezone.now()
+    won = Digest.objects.filter(_claimable(now), pk=digest_id).update(
+        status=DigestStatus.CLAIMED, claimed_until=now + LEASE, attempts=F("attempts") + 1
+    )
+    if not won:
+        return "not claimed"
+    digest = Digest.objects.select_related("owner").get(pk=digest_id)
+    user = digest.owner
+    try:
+        content = None
+        if user.digest_frequency != DigestFrequency.OFF and user.reminder_address:
+            content = digest_content(user, digest.local_date)
+        if content is None:
+            _digest_finish(digest, DigestStatus.SKIPPED)
+            return "skipped"
+        message = digest_message(content)
+        email_send(message)
+    except Exception as error:
+        logger.warning("Digest %s (attempt %s) failed: %r", digest.pk, digest.attempts, error)
+        _digest_finish(
+            digest,
+            DigestStatus.FAILED,
+            last_error=f"{type(error).__name__}: {error}"[:2000],
+            available_at=now + _retry_delay(digest.attempts),
+        )
+        return "failed"
+    _digest_record_sent(digest, content.followup_ids, message.extra_headers["Message-ID"], now)
+    birthday_contacts = [
+        item.contact.pk
+        for group in content.groups
+        for item in group.items
+        if item.followup.reason == Reason.BIRTHDAY
+    ]
+    if birthday_contacts:
+        followups_replan(user, birthday_contacts, now=now)
+    return "sent"
+
+
+def digests_send_due(now: dt.datetime | None = None) -> str:
+    """One tick, in this process: create what is due, then send each digest this tick took. Returns a
+    summary ("3 sent, 1 failed")."""
+    at = now or timezone.now()
+    results = Counter(digest_send(digest_id, now=now) for digest_id in digests_due(at))
+    return ", ".join(f"{count} {what}" for what, count in sorted(results.items())) or "nothing due"

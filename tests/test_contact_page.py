@@ -1,0 +1,265 @@
+"""The contact page: details and tags, intention and circle in place, the timeline, the inline log form,
+archive and delete."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.choices import Intention, Purpose, Setting
+from contacts.models import Contact
+from contacts.signals import contacts_changed
+from interactions.actions import interaction_log
+from interactions.models import Interaction, Kind
+from tests.factories import ContactFactory, EmailAddressFactory, EventFactory, InteractionFactory, TagFactory
+
+pytestmark = pytest.mark.django_db
+
+HTMX = {"HX-Request": "true"}
+
+
+@pytest.fixture
+def ana(alice):
+    return ContactFactory(owner=alice, display_name="Ana Núñez", intention=Intention.PERSONAL, company="Crux")
+
+
+@pytest.fixture
+def heard():
+    calls: list[tuple[int, list[int]]] = []
+
+    def listener(sender, owner, contact_ids, **kwargs):
+        calls.append((owner.pk, sorted(contact_ids)))
+
+    contacts_changed.connect(listener)
+    yield calls
+    contacts_changed.disconnect(listener)
+
+
+def _page(contact: Contact) -> str:
+    return reverse("contact_detail", args=[contact.pk])
+
+
+def _log_data(**changes: object) -> dict[str, object]:
+    data = {
+        "occurred_on": "2026-03-02",
+        "occurred_time": "",
+        "kind": Kind.CALL,
+        "purpose": "",
+        "setting": Setting.INFORMAL,
+        "notes": "Talked about the grant.",
+    }
+    return {**data, **changes}
+
+
+# What the page shows ----------------------------------------------------------------------------------------
+
+
+def test_the_page_shows_details_tags_and_a_timeline_coloured_and_named_by_purpose(alice_client, alice, ana):
+    ana.tags.add(TagFactory(owner=alice, name="climbing"))
+    EmailAddressFactory(contact=ana, address="ana@example.org")
+    ben = ContactFactory(owner=alice, display_name="Ben")
+    summit = EventFactory(owner=alice, name="Lisbon Summit")
+    interaction_log(
+        alice,
+        [ana, ben],
+        occurred_at=timezone.now() - dt.timedelta(days=2),
+        kind=Kind.MET,
+        purpose=Purpose.PROFESSIONAL,
+        setting=Setting.FORMAL,
+        event=summit,
+        notes="Wants the deck.",
+    )
+    interaction_log(
+        alice, [ana], occurred_at=timezone.now(), purpose=Purpose.PERSONAL, setting=Setting.INFORMAL
+    )
+    html = alice_client.get(_page(ana)).content.decode()
+    assert "ana@example.org" in html and "climbing" in html and "Crux" in html
+    assert '<li class="moment professional">' in html and '<li class="moment personal">' in html
+    assert '<span class="badge professional">Professional</span>' in html, "purpose by text as well as colour"
+    assert "Lisbon Summit</a>" in html, "the event is named"
+    assert ">Ben</a>" in html, "the others are named"
+    assert "Wants the deck." in html
+    assert "{# follow-ups section goes here #}" not in html
+
+
+@pytest.mark.parametrize("size", [5, 50])
+def test_the_page_runs_a_fixed_number_of_queries(
+    alice_client, alice, ana, size, django_assert_max_num_queries
+):
+    others = ContactFactory.create_batch(size, owner=alice)
+    ana.tags.add(*TagFactory.create_batch(3, owner=alice))
+    EmailAddressFactory.create_batch(2, contact=ana)
+    events = EventFactory.create_batch(3, owner=alice)
+    for i in range(size):
+        InteractionFactory(owner=alice, contacts=[ana, others[i]], event=events[i % 3])
+    with django_assert_max_num_queries(14):
+        response = alice_client.get(_page(ana))
+    assert len(response.context["page"].object_list) == min(size, 30)
+
+
+def test_odd_timeline_pages_still_show_the_page(alice_client, ana):
+    for page in ("abc", "0", "99999", "-3"):
+        assert alice_client.get(_page(ana), {"page": page}).status_code == 200
+
+
+# Intention and circle in place ------------------------------------------------------------------------------
+
+
+def test_intention_and_circle_change_in_place_with_htmx(
+    alice_client, alice, ana, heard, django_capture_on_commit_callbacks
+):
+    url = reverse("contact_relationship", args=[ana.pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = alice_client.post(url, {"intention": "both", "circle": "inner"}, headers=HTMX)
+    assert response.status_code == 200
+    assert b"<html" not in response.content
+    assert b'id="relationship"' in response.content and b"Saved" in response.content
+    ana.refresh_from_db()
+    assert (ana.intention, ana.circle) == ("both", "inner")
+    assert heard == [(alice.pk, [ana.pk])]
+
+
+def test_intention_changes_without_javascript_too(alice_client, ana):
+    response = alice_client.post(
+        reverse("contact_relationship", args=[ana.pk]), {"intention": "professional", "circle": "close"}
+    )
+    assert response.url == _page(ana)
+    assert Contact.objects.get().intention == "professional"
+
+
+def test_an_unknown_intention_changes_nothing(alice_client, ana, heard):
+    for headers in (HTMX, {}):
+        response = alice_client.post(
+            reverse("contact_relationship", args=[ana.pk]),
+            {"intention": "rival", "circle": "x"},
+            headers=headers,
+        )
+        assert response.status_code == 200
+        assert set(response.context["form"].errors) == {"intention", "circle"}
+    assert Contact.objects.get().intention == "personal"
+    assert heard == []
+
+
+def test_setting_the_same_intention_again_announces_nothing(
+    alice_client, ana, heard, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        alice_client.post(
+            reverse("contact_relationship", args=[ana.pk]),
+            {"intention": "personal", "circle": "close"},
+            headers=HTMX,
+        )
+    assert heard == []
+
+
+# Logging from the page --------------------------------------------------------------------------------------
+
+
+def test_the_inline_form_logs_with_htmx_and_returns_the_timeline(alice_client, alice, ana):
+    response = alice_client.post(reverse("contact_log", args=[ana.pk]), _log_data(), headers=HTMX)
+    assert response.status_code == 200
+    assert b'id="timeline"' in response.content and b"<html" not in response.content
+    assert b"Talked about the grant." in response.content
+    interaction = Interaction.objects.get()
+    assert list(interaction.contacts.all()) == [ana]
+    # A personal contact: the default purpose is personal. A date alone is kept at noon local time.
+    assert interaction.purpose == Purpose.PERSONAL
+    local = interaction.occurred_at.astimezone(alice.zone)
+    assert (local.date(), local.hour, local.minute) == (dt.date(2026, 3, 2), 12, 0)
+    ana.refresh_from_db()
+    assert ana.last_personal_at == interaction.occurred_at
+
+
+def test_the_inline_form_logs_with_others_and_they_see_it_too(alice_client, alice, ana):
+    ben = ContactFactory(owner=alice, display_name="Ben", intention=Intention.PROFESSIONAL)
+    response = alice_client.post(
+        reverse("contact_log", args=[ana.pk]),
+        _log_data(participants=[ben.pk], setting=Setting.FORMAL, occurred_time="18:30"),
+    )
+    assert response.url == _page(ana)
+    interaction = Interaction.objects.get()
+    assert set(interaction.contacts.all()) == {ana, ben}
+    # Mixed intentions at a formal setting: professional.
+    assert interaction.purpose == Purpose.PROFESSIONAL
+    assert b"Talked about the grant." in alice_client.get(_page(ben)).content
+
+
+def test_an_explicit_purpose_wins_over_the_default(alice_client, ana):
+    alice_client.post(reverse("contact_log", args=[ana.pk]), _log_data(purpose=Purpose.PROFESSIONAL))
+    assert Interaction.objects.get().purpose == Purpose.PROFESSIONAL
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"occurred_on": ""},
+        {"occurred_on": "2026-02-30"},
+        {"occurred_on": "0001-01-01"},
+        {"occurred_time": "25:00"},
+        {"kind": "telepathy"},
+        {"purpose": "romantic"},
+        {"setting": "online"},
+        {"event": "abc"},
+        {"participants": ["abc"]},
+        {"notes": "n" * 5001},
+    ],
+)
+def test_an_invalid_log_is_shown_again_and_saves_nothing(alice_client, ana, changes):
+    for headers in (HTMX, {}):
+        response = alice_client.post(
+            reverse("contact_log", args=[ana.pk]), _log_data(**changes), headers=headers
+        )
+        assert response.status_code == 200
+        assert response.context["log_form"].errors
+        assert b"Nothing was saved" in response.content
+    assert not Interaction.objects.exists()
+
+
+def test_logging_with_another_users_contact_or_event_is_refused(alice_client, alice, bob, ana):
+    bobs_contact, bobs_event = ContactFactory(owner=bob), EventFactory(owner=bob)
+    for changes in ({"participants": [bobs_contact.pk]}, {"event": bobs_event.pk}):
+        response = alice_client.post(reverse("contact_log", args=[ana.pk]), _log_data(**changes))
+        assert response.status_code == 200
+        assert response.context["log_form"].errors
+    assert not Interaction.objects.exists()
+
+
+def test_logging_needs_a_post(alice_client, ana):
+    assert alice_client.get(reverse("contact_log", args=[ana.pk])).status_code == 405
+
+
+# Archive and delete -----------------------------------------------------------------------------------------
+
+
+def test_archiving_asks_first_then_hides_the_contact_and_announces_it(
+    alice_client, alice, ana, heard, django_capture_on_commit_callbacks
+):
+    url = reverse("contact_archive", args=[ana.pk])
+    assert b"Archive Ana N" in alice_client.get(url).content
+    assert Contact.objects.get().archived_at is None
+    with django_capture_on_commit_callbacks(execute=True):
+        alice_client.post(url, {"archive": "1"})
+    assert Contact.objects.get().is_archived
+    assert [c for c, _h in alice_client.get("/contacts/").context["rows"]] == []
+    with django_capture_on_commit_callbacks(execute=True):
+        alice_client.post(url, {"archive": "0"})
+    assert not Contact.objects.get().is_archived
+    assert heard == [(alice.pk, [ana.pk]), (alice.pk, [ana.pk])]
+
+
+def test_deleting_asks_first_then_removes_the_person_and_what_was_theirs_alone(alice_client, alice, ana):
+    ben = ContactFactory(owner=alice)
+    alone = InteractionFactory(owner=alice, contacts=[ana])
+    shared = InteractionFactory(owner=alice, contacts=[ana, ben])
+    bens = InteractionFactory(owner=alice, contacts=[ben])
+    url = reverse("contact_delete", args=[ana.pk])
+    assert b"cannot be undone" in alice_client.get(url).content
+    assert Contact.objects.filter(pk=ana.pk).exists()
+    response = alice_client.post(url)
+    assert response.url == reverse("contact_list")
+    assert not Contact.objects.filter(pk=ana.pk).exists()
+    assert set(Interaction.objects.values_list("pk", flat=True)) == {shared.pk, bens.pk}
+    assert not Interaction.objects.filter(pk=alone.pk).exists()
