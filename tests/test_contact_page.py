@@ -173,6 +173,19 @@ def test_the_inline_form_logs_with_htmx_and_returns_the_timeline(alice_client, a
     assert ana.last_personal_at == interaction.occurred_at
 
 
+def test_logging_with_htmx_also_refreshes_the_next_follow_ups(alice_client, alice, ana):
+    """The follow-ups section sits outside the swapped timeline; the response carries a fresh copy of it for
+    htmx to swap out of band, so "Next follow-ups" never shows what the new interaction has changed."""
+    page = alice_client.get(_page(ana)).content.decode()
+    assert "Nothing planned yet." in page
+    response = alice_client.post(reverse("contact_log", args=[ana.pk]), _log_data(), headers=HTMX)
+    body = response.content.decode()
+    followups = body[body.index('id="contact-followups"') :]
+    assert 'hx-swap-oob="true"' in followups[:200]
+    # Personal, close circle: 30 days after the call of 2 March 2026.
+    assert "Keep in touch" in followups and "due Wed 1 Apr 2026" in followups
+
+
 def test_the_inline_form_logs_with_others_and_they_see_it_too(alice_client, alice, ana):
     ben = ContactFactory(owner=alice, display_name="Ben", intention=Intention.PROFESSIONAL)
     response = alice_client.post(
