@@ -21,8 +21,10 @@ from django.db.models import Q, QuerySet
 from accounts.models import User
 from contacts.actions import contact_create, contact_set_emails, contact_set_phones, contact_update
 from contacts.models import Contact
+from contacts.policy import Reason
 from interactions.actions import interaction_default_purpose, interaction_log, interaction_update
-from interactions.models import Event, Kind, Participation
+from interactions.followups import followup_request
+from interactions.models import Event, FollowUp, Kind, Participation
 
 # How long a key is held while its first request runs, and how long a saved row is remembered for retries.
 CLAIM_PENDING_SECONDS = 60
@@ -199,4 +201,21 @@ def capture_row_update(
         Participation.objects.select_related("contact", "interaction")
         .prefetch_related("contact__emails", "contact__phones")
         .get(pk=participation.pk)
+    )
+
+
+def capture_remind(participation: Participation, on: dt.date, note: str) -> FollowUp | None:
+    """The row's "remind me" line: a requested follow-up for the person met, for the purpose the meeting had
+    (it decides a `both` contact's group). Saving the same line again (a retry, or "Save changes" on the
+    row) adds nothing: an open reminder with that day and note already stands. Returns the new one."""
+    contact, note = participation.contact, note.strip()
+    if contact.followups.open().filter(reason=Reason.REQUESTED, due_on=on, note=note).exists():
+        return None
+    return followup_request(contact, on, note, purpose=participation.interaction.purpose)
+
+
+def capture_reminders(participation: Participation) -> list[FollowUp]:
+    """The open reminders a capture row shows under the person."""
+    return list(
+        participation.contact.followups.open().filter(reason=Reason.REQUESTED).order_by("due_on", "pk")
     )

@@ -17,6 +17,7 @@ from interactions.models import SNOOZE_CHOICES, SNOOZE_DEFAULT_DAYS, Event, Kind
 
 NOTES_MAX_LENGTH = 5000
 CONTEXT_MAX_LENGTH = 500
+REMIND_NOTE_MAX_LENGTH = 500
 ROW_KEY_MAX_LENGTH = 64
 # Dates outside these years are typing mistakes; they would also overflow datetime arithmetic near year 1.
 EARLIEST_YEAR, LATEST_YEAR = 1900, 2200
@@ -95,6 +96,9 @@ class CaptureRowForm(forms.Form):
     row_key = forms.RegexField(required=False, max_length=ROW_KEY_MAX_LENGTH, regex=r"^[A-Za-z0-9_-]+$")
     link = forms.ModelChoiceField(required=False, queryset=Contact.objects.none(), widget=forms.HiddenInput)
     decision = forms.ChoiceField(required=False, choices=[("", ""), ("new", "New person")])
+    # The optional "remind me" line: a dated, requested follow-up ("3 December: send the deck").
+    remind_on = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    remind_note = forms.CharField(required=False, max_length=REMIND_NOTE_MAX_LENGTH)
 
     def __init__(self, user: User, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -102,6 +106,15 @@ class CaptureRowForm(forms.Form):
         # A linked meeting needs no name: the person is known.
         if self.data.get("link"):
             self.fields["name"].required = False
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        remind_on, note = data.get("remind_on"), (data.get("remind_note") or "").strip()
+        if note and remind_on is None and "remind_on" not in self.errors:
+            self.add_error("remind_on", "Pick the day to be reminded on.")
+        if remind_on is not None and remind_on < timezone.localdate():
+            self.add_error("remind_on", "A reminder needs a day from today on.")
+        return data
 
 
 class InteractionForm(forms.Form):
@@ -172,8 +185,6 @@ class InteractionForm(forms.Form):
 
 
 # Follow-ups ----------------------------------------------------------------------------------------------
-
-REMIND_NOTE_MAX_LENGTH = 500
 
 
 class SnoozeForm(forms.Form):

@@ -39,6 +39,8 @@ from interactions.capture import (
     capture_events,
     capture_link,
     capture_person,
+    capture_remind,
+    capture_reminders,
     capture_row_update,
     capture_rows,
 )
@@ -165,6 +167,8 @@ class CaptureRow:
     duplicates: Sequence[Contact] = ()
     # Saved by this request from a blank row: static/js/kith.js then adds the next blank row.
     just_created: bool = False
+    # The open "remind me" follow-ups of the person on a saved row.
+    reminders: Sequence[FollowUp] = ()
 
     @property
     def action(self) -> str:
@@ -198,7 +202,12 @@ def _saved_row(user: User, event: Event, participation: Participation, state: st
         company=contact.company,
     )
     return CaptureRow(
-        event=event, key=f"p{participation.pk}", form=form, state=state, participation=participation
+        event=event,
+        key=f"p{participation.pk}",
+        form=form,
+        state=state,
+        participation=participation,
+        reminders=capture_reminders(participation),
     )
 
 
@@ -311,6 +320,8 @@ def capture_event(request: HttpRequest, pk: int) -> HttpResponse:
     except BaseException:
         capture_claim_release(user, data["row_key"])
         raise
+    if data["remind_on"] is not None:
+        capture_remind(participation, data["remind_on"], data["remind_note"])
     capture_claim_done(user, data["row_key"], participation)
     if not wants_partial(request):
         messages.success(request, f"Saved {participation.contact.display_name}.")
@@ -352,6 +363,8 @@ def capture_row(request: HttpRequest, pk: int) -> HttpResponse:
         phone=data["phone"],
         company=data["company"],
     )
+    if data["remind_on"] is not None:
+        capture_remind(participation, data["remind_on"], data["remind_note"])
     if not wants_partial(request):
         messages.success(request, f"Saved {participation.contact.display_name}.")
         return redirect(reverse("capture_event", args=[event.pk]) + f"#row-p{participation.pk}")

@@ -391,3 +391,65 @@ def test_a_meeting_captured_after_the_event_is_kept_at_noon_on_its_last_day():
         name="Summit", start_date=dt.date(2026, 5, 1), end_date=dt.date(2026, 5, 3), setting="formal"
     )
     assert capture_moment(event, now, lisbon) == dt.datetime(2026, 5, 3, 12, 0, tzinfo=lisbon)
+
+
+# The "remind me" line ---------------------------------------------------------------------------------------
+
+
+def _reminders(contact: Contact) -> list[tuple[dt.date, str, str]]:
+    return list(
+        contact.followups.filter(reason="requested")
+        .order_by("due_on")
+        .values_list("due_on", "note", "purpose")
+    )
+
+
+def test_a_row_can_carry_a_dated_remind_me_line(alice_client, alice, conference):
+    on = timezone.localdate() + dt.timedelta(days=8)
+    response = alice_client.post(
+        _capture_url(conference),
+        _row(remind_on=on.isoformat(), remind_note="send the deck"),
+        headers=HTMX,
+    )
+    ana = Contact.objects.get(owner=alice)
+    assert _reminders(ana) == [(on, "send the deck", Purpose.PROFESSIONAL)]
+    assert "send the deck" in response.content.decode()
+
+
+def test_a_both_contacts_reminder_takes_the_purpose_of_the_meeting(alice_client, alice):
+    party = EventFactory(owner=alice, setting=Setting.INFORMAL, start_date=timezone.localdate())
+    on = timezone.localdate() + dt.timedelta(days=3)
+    alice_client.post(
+        _capture_url(party), _row(intention=Intention.BOTH, remind_on=on.isoformat(), remind_note="photos")
+    )
+    assert _reminders(Contact.objects.get(owner=alice)) == [(on, "photos", Purpose.PERSONAL)]
+
+
+@pytest.mark.parametrize(
+    ("remind", "message"),
+    [
+        ({"remind_note": "send the deck"}, "Pick the day to be reminded on."),
+        ({"remind_on": "2001-01-01", "remind_note": "too late"}, "A reminder needs a day from today on."),
+        ({"remind_on": "3 December", "remind_note": "x"}, "Enter a valid date."),
+        ({"remind_on": "2030-01-01", "remind_note": "x" * 501}, "at most 500 characters"),
+    ],
+    ids=["note-without-a-day", "a-day-in-the-past", "not-a-date", "a-huge-note"],
+)
+def test_a_bad_remind_me_line_saves_nothing_and_says_why(alice_client, alice, conference, remind, message):
+    response = alice_client.post(_capture_url(conference), _row(**remind), headers=HTMX)
+    assert response.status_code == 200
+    assert message in response.content.decode()
+    assert not Contact.objects.filter(owner=alice).exists()
+
+
+def test_saving_a_row_again_does_not_repeat_its_reminder(alice_client, alice, conference):
+    on = timezone.localdate() + dt.timedelta(days=8)
+    saved = alice_client.post(
+        _capture_url(conference), _row(remind_on=on.isoformat(), remind_note="send the deck"), headers=HTMX
+    ).context["row"]
+    url = reverse("capture_row", args=[saved.participation.pk])
+    again = {"name": "Ana Núñez", "intention": Intention.PROFESSIONAL, "remind_on": on.isoformat()}
+    alice_client.post(url, {**again, "remind_note": "send the deck"}, headers=HTMX)
+    alice_client.post(url, {**again, "remind_note": "and the photos"}, headers=HTMX)
+    ana = Contact.objects.get(owner=alice)
+    assert [note for _, note, _ in _reminders(ana)] == ["send the deck", "and the photos"]
