@@ -102,6 +102,22 @@ def capture_claim_release(owner: User, row_key: str) -> None:
         cache.delete(_claim_key(owner, row_key))
 
 
+def _meeting_log(
+    owner: User, event: Event, contact: Contact, *, context: str, now: dt.datetime
+) -> Participation:
+    """Log the `met` interaction at the event, with the row's context line as its notes."""
+    interaction = interaction_log(
+        owner,
+        [contact],
+        occurred_at=capture_moment(event, now, owner.zone),
+        kind=Kind.MET,
+        setting=event.setting,
+        event=event,
+        notes=context.strip(),
+    )
+    return interaction.participations.select_related("contact", "interaction").get(contact=contact)
+
+
 @transaction.atomic
 def capture_person(
     owner: User,
@@ -126,16 +142,7 @@ def capture_person(
         email=email,
         phone=phone,
     )
-    interaction = interaction_log(
-        owner,
-        [contact],
-        occurred_at=capture_moment(event, now, owner.zone),
-        kind=Kind.MET,
-        setting=event.setting,
-        event=event,
-        notes=context.strip(),
-    )
-    return interaction.participations.select_related("contact", "interaction").get(contact=contact)
+    return _meeting_log(owner, event, contact, context=context, now=now)
 
 
 @transaction.atomic
@@ -149,16 +156,7 @@ def capture_link(
         if context.strip() and context.strip() != existing.interaction.notes:
             interaction_update(existing.interaction, notes=context.strip())
         return existing
-    interaction = interaction_log(
-        owner,
-        [contact],
-        occurred_at=capture_moment(event, now, owner.zone),
-        kind=Kind.MET,
-        setting=event.setting,
-        event=event,
-        notes=context.strip(),
-    )
-    return interaction.participations.select_related("contact", "interaction").get(contact=contact)
+    return _meeting_log(owner, event, contact, context=context, now=now)
 
 
 @transaction.atomic
