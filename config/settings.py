@@ -76,6 +76,7 @@ INSTALLED_APPS = [
     "accounts",
     "contacts",
     "interactions",
+    "transfer",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

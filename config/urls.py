@@ -6,6 +6,7 @@ from config import health
 urlpatterns = [
     path("", include("interactions.urls")),
     path("contacts/", include("contacts.urls")),
+    path("transfer/", include("transfer.urls")),
     path("accounts/", include("accounts.urls")),
     path("admin/", admin.site.urls),
     path("health/", health.health, name="health"),

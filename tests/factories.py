@@ -12,6 +12,7 @@ from accounts.choices import Circle, Intention, Purpose, Setting
 from accounts.models import User
 from contacts.models import Contact, EmailAddress, PhoneNumber, Tag
 from interactions.models import Event, FollowUp, Interaction, Kind, Participation
+from transfer.models import ImportJob
 
 PASSWORD = "correct horse battery staple"
 
@@ -117,3 +118,14 @@ class FollowUpFactory(factory.django.DjangoModelFactory):
     reason = "requested"
     due_on = factory.LazyFunction(lambda: timezone.localdate() - dt.timedelta(days=1))
     note = "send the photos"
+
+
+class ImportJobFactory(factory.django.DjangoModelFactory):
+    """An uploaded file waiting for its preview to be confirmed (no rows)."""
+
+    class Meta:
+        model = ImportJob
+
+    owner = factory.SubFactory(UserFactory)
+    filename = "contacts.vcf"
+    source = "vcard"

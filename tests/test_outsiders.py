@@ -12,7 +12,13 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
 from interactions.models import Kind
-from tests.factories import ContactFactory, EventFactory, FollowUpFactory, InteractionFactory
+from tests.factories import (
+    ContactFactory,
+    EventFactory,
+    FollowUpFactory,
+    ImportJobFactory,
+    InteractionFactory,
+)
 
 
 def _capture_row(owner: object) -> dict[str, object]:
@@ -41,6 +47,14 @@ OWNED_URLS: dict[str, Callable[[object], dict[str, object]]] = {
     "followup_dismiss": lambda owner: {"pk": FollowUpFactory(contact__owner=owner).pk},
     "followup_done": lambda owner: {"pk": FollowUpFactory(contact__owner=owner).pk},
     "followup_request": lambda owner: {"pk": ContactFactory(owner=owner).pk},
+    "import_job": lambda owner: {"pk": ImportJobFactory(owner=owner).pk},
+    "import_confirm": lambda owner: {"pk": ImportJobFactory(owner=owner).pk},
+    "import_discard": lambda owner: {"pk": ImportJobFactory(owner=owner).pk},
+    "import_retry": lambda owner: {"pk": ImportJobFactory(owner=owner).pk},
+    "merge_contacts": lambda owner: {
+        "keep": ContactFactory(owner=owner).pk,
+        "other": ContactFactory(owner=owner).pk,
+    },
 }
 
 # Patterns with arguments that are not ids of owned objects, and why.

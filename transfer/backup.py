@@ -1,0 +1,299 @@
+"""The full JSON backup: everything a user owns, versioned, and its restore into an empty account.
+
+The backup holds the user's settings (not their login, email address or private link secrets), tags,
+contacts with emails, phones, tags, cadence overrides and kept vCard properties, events, interactions with
+their participants, and follow-ups with their states. Ids in the file only tie its parts together; a
+restore gives every row a new id. Digests (the record of emails already sent) are not part of it.
+
+Restoring writes everything in one transaction, checks every row as a form would, and refuses an account
+that already holds contacts, events, interactions or tags: merging two accounts' histories would need
+choices the file cannot make.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import DatabaseError, transaction
+from django.utils import timezone
+
+from accounts.choices import Circle, Purpose
+from accounts.models import User
+from contacts.actions import phone_e164
+from contacts.models import Contact, EmailAddress, PhoneNumber, Tag, contacts_refresh_search_text
+from interactions.actions import contacts_refresh_last_seen
+from interactions.followups import contacts_refresh_next_followup
+from interactions.models import Event, FollowUp, Interaction, Participation
+
+BACKUP_FORMAT = "kith-backup"
+BACKUP_VERSION = 1
+MAX_BACKUP_BYTES = 50 * 1024 * 1024
+
+SETTINGS_FIELDS = [
+    "time_zone",
+    "digest_hour",
+    "digest_frequency",
+    "digest_weekday",
+    "reminder_email",
+    *(f"{p}_{c}_days" for p in Purpose.values for c in Circle.values),
+]
+CONTACT_FIELDS = [
+    "display_name",
+    "given_name",
+    "family_name",
+    "company",
+    "title",
+    "birthday_month",
+    "birthday_day",
+    "birthday_year",
+    "links",
+    "notes",
+    "intention",
+    "circle",
+    "personal_cadence_days",
+    "professional_cadence_days",
+    "reminders_paused",
+    "archived_at",
+    "vcard_extra",
+    "created_at",
+]
+EVENT_FIELDS = ["name", "start_date", "end_date", "place", "setting", "notes", "created_at"]
+INTERACTION_FIELDS = ["occurred_at", "kind", "purpose", "setting", "notes", "created_at"]
+FOLLOWUP_FIELDS = [
+    "purpose",
+    "reason",
+    "due_on",
+    "state",
+    "note",
+    "clock_since",
+    "cadence_days",
+    "snoozed_until",
+    "sent_at",
+    "done_at",
+    "dismissed_at",
+    "created_at",
+]
+
+
+class BackupRefused(ValueError):
+    """A backup Kith will not restore, with the message the person sees. Nothing has been written."""
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    return value
+
+
+def _fields(obj: object, names: list[str]) -> dict[str, Any]:
+    return {name: _plain(getattr(obj, name)) for name in names}
+
+
+def backup_build(owner: User) -> dict[str, Any]:
+    """Everything `owner` owns, as plain JSON values."""
+    contacts = Contact.objects.filter(owner=owner).order_by("pk").prefetch_related("emails", "phones", "tags")
+    interactions = Interaction.objects.filter(owner=owner).order_by("pk").prefetch_related("participations")
+    return {
+        "format": BACKUP_FORMAT,
+        "version": BACKUP_VERSION,
+        "exported_at": timezone.now().isoformat(),
+        "settings": _fields(owner, SETTINGS_FIELDS),
+        "tags": list(Tag.objects.filter(owner=owner).order_by("name").values_list("name", flat=True)),
+        "contacts": [
+            {
+                "id": c.pk,
+                **_fields(c, CONTACT_FIELDS),
+                "emails": [{"address": e.address, "label": e.label} for e in c.emails.all()],
+                "phones": [{"number": p.number, "label": p.label} for p in c.phones.all()],
+                "tags": sorted(t.name for t in c.tags.all()),
+            }
+            for c in contacts
+        ],
+        "events": [
+            {"id": e.pk, **_fields(e, EVENT_FIELDS)} for e in Event.objects.filter(owner=owner).order_by("pk")
+        ],
+        "interactions": [
+            {
+                "id": i.pk,
+                **_fields(i, INTERACTION_FIELDS),
+                "event": i.event_id,
+                "participants": sorted(p.contact_id for p in i.participations.all()),
+            }
+            for i in interactions
+        ],
+        "followups": [
+            {"id": f.pk, "contact": f.contact_id, **_fields(f, FOLLOWUP_FIELDS)}
+            for f in FollowUp.objects.filter(owner=owner).order_by("pk")
+        ],
+    }
+
+
+def account_is_empty(owner: User) -> bool:
+    return not any(
+        model.objects.filter(owner=owner).exists() for model in (Contact, Event, Interaction, Tag, FollowUp)
+    )
+
+
+@dataclass
+class RestoreResult:
+    contacts: int
+    events: int
+    interactions: int
+    followups: int
+
+    def __str__(self) -> str:
+        return (
+            f"{self.contacts} contacts, {self.events} events, {self.interactions} interactions and "
+            f"{self.followups} follow-ups"
+        )
+
+
+def _set(obj: object, names: list[str], data: dict[str, Any]) -> None:
+    for name in names:
+        if name not in data:
+            raise BackupRefused(f"The backup is damaged: a {type(obj).__name__.lower()} has no “{name}”.")
+        field = obj._meta.get_field(name)  # type: ignore[attr-defined]
+        try:
+            setattr(obj, name, field.to_python(data[name]))
+        except ValidationError as error:
+            raise BackupRefused(
+                f"The backup is damaged: {name} {data[name]!r} ({error.messages[0]})"
+            ) from error
+
+
+def _check(obj: Any, exclude: list[str]) -> None:
+    try:
+        obj.clean_fields(exclude=exclude)
+        obj.clean()
+    except ValidationError as error:
+        what = type(obj).__name__.lower()
+        raise BackupRefused(
+            f"The backup is damaged: a {what} does not fit ({'; '.join(error.messages)})."
+        ) from error
+
+
+def backup_check(data: Any) -> None:
+    if not isinstance(data, dict) or data.get("format") != BACKUP_FORMAT:
+        raise BackupRefused("This is not a Kith backup file.")
+    version = data.get("version")
+    if not isinstance(version, int) or version > BACKUP_VERSION:
+        raise BackupRefused(
+            f"This backup was made by a newer Kith (format version {version}); this one reads up to "
+            f"version {BACKUP_VERSION}."
+        )
+    for key in ("settings", "tags", "contacts", "events", "interactions", "followups"):
+        if not isinstance(data.get(key), dict if key == "settings" else list):
+            raise BackupRefused(f"The backup is damaged: “{key}” is missing.")
+    if "\\u0000" in json.dumps(data):
+        # No text Kith writes holds one, and PostgreSQL cannot store one.
+        raise BackupRefused("The backup is damaged: it holds a NUL character.")
+
+
+@transaction.atomic
+def backup_restore(owner: User, data: Any) -> RestoreResult:
+    """Restore a backup into `owner`'s empty account, all or nothing. Raises BackupRefused."""
+    backup_check(data)
+    if not account_is_empty(owner):
+        raise BackupRefused(
+            "Kith restores a backup only into an empty account, and this one already has contacts, events "
+            "or tags. Sign up for a new account and restore it there, or delete what is here first."
+        )
+    try:
+        return _restore(owner, data)
+    except BackupRefused:
+        raise
+    except (KeyError, TypeError, AttributeError, ValueError) as error:
+        raise BackupRefused(f"The backup is damaged ({type(error).__name__}: {error}).") from error
+    except DatabaseError as error:
+        raise BackupRefused(f"The backup does not fit this Kith ({error}).") from error
+
+
+def _restore(owner: User, data: dict[str, Any]) -> RestoreResult:
+    # 1. Settings: set directly; the follow-ups come from the file, so nothing is re-planned.
+    _set(owner, SETTINGS_FIELDS, data["settings"])
+    owner.next_digest_at = None
+    _check(owner, exclude=[f.name for f in User._meta.fields if f.name not in SETTINGS_FIELDS])
+    owner.save()
+
+    # 2. Tags, then contacts with their emails, phones and tags.
+    tags: dict[str, Tag] = {}
+    for name in data["tags"]:
+        tags.setdefault(str(name).casefold(), Tag.objects.create(owner=owner, name=str(name)))
+    contact_ids: dict[int, Contact] = {}
+    originals: list[tuple[Any, dt.datetime]] = []
+    for item in data["contacts"]:
+        contact = Contact(owner=owner)
+        _set(contact, CONTACT_FIELDS, item)
+        _check(contact, exclude=["owner", "tags"])
+        originals.append((contact, contact.created_at))
+        contact.save()
+        contact_ids[item["id"]] = contact
+        EmailAddress.objects.bulk_create(
+            EmailAddress(owner=owner, contact=contact, address=e["address"], label=e.get("label", ""))
+            for e in item["emails"]
+        )
+        PhoneNumber.objects.bulk_create(
+            PhoneNumber(
+                owner=owner,
+                contact=contact,
+                number=p["number"],
+                e164=phone_e164(p["number"]),
+                label=p["label"],
+            )
+            for p in item["phones"]
+        )
+        for name in item["tags"]:
+            if str(name).casefold() not in tags:
+                tags[str(name).casefold()] = Tag.objects.create(owner=owner, name=str(name))
+        contact.tags.set([tags[str(name).casefold()] for name in item["tags"]])
+
+    # 3. Events and interactions with their participants.
+    event_ids: dict[int, Event] = {}
+    for item in data["events"]:
+        event = Event(owner=owner)
+        _set(event, EVENT_FIELDS, item)
+        _check(event, exclude=["owner"])
+        originals.append((event, event.created_at))
+        event.save()
+        event_ids[item["id"]] = event
+    interaction_count = 0
+    for item in data["interactions"]:
+        interaction = Interaction(owner=owner, event=event_ids[item["event"]] if item["event"] else None)
+        _set(interaction, INTERACTION_FIELDS, item)
+        _check(interaction, exclude=["owner", "event"])
+        originals.append((interaction, interaction.created_at))
+        interaction.save()
+        Participation.objects.bulk_create(
+            Participation(owner=owner, interaction=interaction, contact=contact_ids[c])
+            for c in item["participants"]
+        )
+        interaction_count += 1
+
+    # 4. Follow-ups as they were: states, snoozes and dismissals are the user's history.
+    followups = []
+    for item in data["followups"]:
+        followup = FollowUp(owner=owner, contact=contact_ids[item["contact"]])
+        _set(followup, FOLLOWUP_FIELDS, item)
+        _check(followup, exclude=["owner", "contact", "digest"])
+        originals.append((followup, followup.created_at))
+        followups.append(followup)
+    FollowUp.objects.bulk_create(followups)
+
+    # 5. Creation times are the originals (auto_now_add set "now" on insert), and the clocks of contacts
+    #    without interactions start from them; the denormalised dates follow the restored rows.
+    by_model: dict[type, list[Any]] = {}
+    for obj, created in originals:
+        obj.created_at = created
+        by_model.setdefault(type(obj), []).append(obj)
+    for model, objs in by_model.items():
+        # bulk_update writes the values as set; auto_now_add only acts on insert.
+        model.objects.bulk_update(objs, ["created_at"], batch_size=500)
+    ids = [c.pk for c in contact_ids.values()]
+    contacts_refresh_search_text(ids)
+    contacts_refresh_last_seen(ids)
+    contacts_refresh_next_followup(ids)
+    return RestoreResult(len(contact_ids), len(event_ids), interaction_count, len(followups))

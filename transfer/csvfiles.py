@@ -1,0 +1,152 @@
+"""CSV in and out: LinkedIn's Connections.csv and Google Contacts' export read into `vcard.Card`s, and the
+spreadsheet-safe writer the CSV exports use. Pure functions, no database."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+from collections.abc import Iterable, Sequence
+
+from transfer.vcard import Card, birthday_parse
+
+# Google joins several values of one cell with " ::: ".
+GOOGLE_SEPARATOR = " ::: "
+# Cells a spreadsheet would run as a formula start with one of these (OWASP "CSV injection").
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_GOOGLE_NUMBERED = re.compile(r"^(E-mail|Phone|Website|Organization) (\d+) - (Value|Type|Label|Name|Title)$")
+
+
+class CsvError(ValueError):
+    """A CSV file Kith cannot read, with a message for the person who uploaded it."""
+
+
+def csv_kind(header: Sequence[str]) -> str | None:
+    """'linkedin' or 'google' from a header row, or None."""
+    names = {h.strip() for h in header}
+    if {"First Name", "Last Name", "Connected On"} <= names:
+        return "linkedin"
+    google_markers = {"E-mail 1 - Value", "Phone 1 - Value", "Labels", "Group Membership", "Given Name"}
+    if names & google_markers and names & {"First Name", "Given Name", "Name"}:
+        return "google"
+    return None
+
+
+def _rows(text: str) -> tuple[str, list[str], list[list[str]]]:
+    """The kind, header and data rows of a CSV text, skipping the lines LinkedIn puts above its header."""
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline=""), strict=False))
+    except csv.Error as error:
+        raise CsvError(f"This CSV file cannot be read: {error}.") from error
+    for index, row in enumerate(rows[:20]):
+        kind = csv_kind(row)
+        if kind:
+            return kind, [h.strip() for h in row], [r for r in rows[index + 1 :] if any(c.strip() for c in r)]
+    raise CsvError(
+        "Kith does not recognise this CSV file. It reads LinkedIn's Connections.csv and Google Contacts' "
+        "CSV export (Google CSV or Outlook CSV from contacts.google.com)."
+    )
+
+
+def linkedin_date(value: str) -> dt.date | None:
+    """LinkedIn's "Connected On": "12 Mar 2024" (older exports: "12/03/2024", "2024-03-12")."""
+    for pattern in ("%d %b %Y", "%d %B %Y", "%m/%d/%Y", "%Y-%m-%d"):
+        try:
+            return dt.datetime.strptime(value.strip(), pattern).date()
+        except ValueError:
+            continue
+    return None
+
+
+def _linkedin_card(row: dict[str, str]) -> Card:
+    card = Card()
+    card.given_name = row.get("First Name", "").strip()
+    card.family_name = row.get("Last Name", "").strip()
+    card.display_name = " ".join(p for p in (card.given_name, card.family_name) if p)
+    card.company = row.get("Company", "").strip()
+    card.title = row.get("Position", "").strip()
+    if url := row.get("URL", "").strip():
+        card.links.append(url)
+    if email := row.get("Email Address", "").strip():
+        card.emails.append((email, ""))
+    if connected := row.get("Connected On", "").strip():
+        card.connected_on = linkedin_date(connected)
+        if card.connected_on is None:
+            card.problems.append(f"“{connected[:30]}” is not a date; no “connected on” interaction")
+    return card
+
+
+def _split(value: str) -> list[str]:
+    return [v.strip() for v in value.split(GOOGLE_SEPARATOR) if v.strip()]
+
+
+def _google_card(row: dict[str, str]) -> Card:
+    card = Card()
+    get = lambda *names: next((row[n].strip() for n in names if row.get(n, "").strip()), "")  # noqa: E731
+    card.given_name = get("First Name", "Given Name")
+    card.family_name = get("Last Name", "Family Name")
+    middle = get("Middle Name", "Additional Name")
+    card.display_name = get("Name") or " ".join(p for p in (card.given_name, middle, card.family_name) if p)
+    card.company = get("Organization Name", "Organization 1 - Name")
+    card.title = get("Organization Title", "Organization 1 - Title")
+    card.notes = get("Notes")
+    if birthday := get("Birthday"):
+        card.birthday = birthday_parse(birthday)
+        if card.birthday is None:
+            card.problems.append(f"birthday “{birthday[:30]}” is not a date; left out")
+    numbered: dict[tuple[str, str], dict[str, str]] = {}
+    for column, value in row.items():
+        match = _GOOGLE_NUMBERED.match(column or "")
+        if match and value and value.strip():
+            kind, number, part = match.groups()
+            numbered.setdefault((kind, number), {})[part] = value.strip()
+    for (kind, _number), parts in sorted(numbered.items(), key=lambda kv: (kv[0][0], int(kv[0][1]))):
+        label = (parts.get("Label") or parts.get("Type") or "").strip("* ").lower()[:30]
+        values = _split(parts.get("Value", ""))
+        if kind == "E-mail":
+            card.emails.extend((v, label) for v in values)
+        elif kind == "Phone":
+            card.phones.extend((v, label) for v in values)
+        elif kind == "Website":
+            card.links.extend(values)
+    labels = get("Labels", "Group Membership")
+    card.tags = [t for t in _split(labels) if not t.startswith("*")]
+    if not card.display_name:
+        card.display_name = card.company or (card.emails[0][0] if card.emails else "")
+    return card
+
+
+def csv_parse(text: str) -> tuple[str, list[Card]]:
+    """The kind ('linkedin' or 'google') and the cards of a CSV text."""
+    kind, header, rows = _rows(text)
+    make = _linkedin_card if kind == "linkedin" else _google_card
+    cards = []
+    for row in rows:
+        card = make(dict(zip(header, row, strict=False)))
+        if len(row) < len(header) - 1 and kind == "linkedin":
+            # A row cut short (a truncated file) is read as far as it goes; say so.
+            card.problems.append("the row is shorter than the header; some columns are empty")
+        cards.append(card)
+    return kind, cards
+
+
+# Writing --------------------------------------------------------------------------------------------------
+
+
+def cell_safe(value: object) -> str:
+    """A cell a spreadsheet shows as text: one starting with = + - @ TAB or CR gets a leading apostrophe."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+
+
+def csv_write(header: Sequence[str] | None, rows: Iterable[Sequence[object]]) -> str:
+    """CSV text (CRLF line ends, as spreadsheets expect): the header when given, then the rows, every cell
+    made safe with `cell_safe`."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    if header is not None:
+        writer.writerow(header)
+    for row in rows:
+        writer.writerow([cell_safe(v) for v in row])
+    return out.getvalue()

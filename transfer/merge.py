@@ -1,0 +1,147 @@
+"""Duplicates: find likely twins among a user's contacts and merge two into one.
+
+Twins share an email address (ignoring case), a phone number (the same E.164, or the same digits for a number
+typed without its country), or a name (ignoring case, accents, punctuation and word order). The merge keeps
+everything of both: interactions, tags, emails, phones, follow-ups, and every field (the surviving
+contact's non-empty values win, blanks are filled from the other, notes are appended).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from itertools import combinations
+
+from django.db import transaction
+
+from accounts.models import User
+from contacts.actions import contact_delete, contacts_announce
+from contacts.models import Contact, EmailAddress, PhoneNumber, contacts_refresh_search_text
+from contacts.text import fold_words
+from interactions.actions import contacts_refresh_last_seen
+from interactions.followups import contacts_refresh_next_followup
+from interactions.models import CLOCK_REASONS, OPEN_STATES, FollowUp, Participation
+from transfer.imports import phone_key
+
+MAX_PAIRS = 100
+# A key shared by more contacts than this ("info@" addresses, a switchboard number) says nothing.
+_MAX_GROUP = 10
+_FIELDS = ["given_name", "family_name", "company", "title"]
+
+
+class MergeError(ValueError):
+    pass
+
+
+@dataclass(frozen=True)
+class Twins:
+    first: Contact
+    second: Contact
+    reasons: tuple[str, ...]
+
+
+def contacts_find_twins(owner: User, limit: int = MAX_PAIRS) -> list[Twins]:
+    """Pairs of the owner's contacts that are likely one person, with why, at most `limit` pairs."""
+    groups: dict[tuple[str, str], set[int]] = defaultdict(set)
+    for contact_id, address in EmailAddress.objects.filter(owner=owner).values_list("contact_id", "address"):
+        groups["same email", address.lower()].add(contact_id)
+    for contact_id, number in PhoneNumber.objects.filter(owner=owner).values_list("contact_id", "number"):
+        if key := phone_key(number):
+            groups["same phone number", key].add(contact_id)
+    for contact_id, name in Contact.objects.filter(owner=owner).values_list("pk", "display_name"):
+        if words := fold_words(name):
+            groups["same name", " ".join(sorted(words))].add(contact_id)
+    reasons: dict[tuple[int, int], set[str]] = defaultdict(set)
+    for (reason, _key), ids in groups.items():
+        if 1 < len(ids) <= _MAX_GROUP:
+            for a, b in combinations(sorted(ids), 2):
+                reasons[a, b].add(reason)
+    pairs = sorted(reasons)[:limit]
+    contacts = Contact.objects.in_bulk({pk for pair in pairs for pk in pair})
+    return [Twins(contacts[a], contacts[b], tuple(sorted(reasons[a, b]))) for a, b in pairs]
+
+
+def _notes_joined(keep: str, other: str) -> str:
+    if not other or other in keep:
+        return keep
+    return f"{keep}\n\n{other}" if keep else other
+
+
+@transaction.atomic
+def contact_merge(keep: Contact, other: Contact) -> Contact:
+    """Merge `other` into `keep` and delete `other`; returns `keep`.
+
+    1. Interactions: `other`'s participations move to `keep`; where both took part, the duplicate goes.
+    2. Emails and phone numbers `keep` lacks move over; tags are added.
+    3. Fields: `keep`'s non-empty values stay, its blanks are filled from `other` (the birthday as a whole),
+       links and kept vCard properties are joined, `other`'s notes appended.
+    4. Follow-ups: requested ones and history move over; `other`'s open clock and birthday follow-ups go,
+       and `keep` is re-planned after the commit.
+    5. Last-seen dates, search text and the next follow-up date are brought up to date.
+    """
+    if keep.pk == other.pk:
+        raise MergeError("A contact cannot be merged with itself.")
+    if keep.owner_id != other.owner_id:
+        raise MergeError("Both contacts must belong to the same user.")
+    keep = Contact.objects.select_for_update().get(pk=keep.pk)
+    other = Contact.objects.select_for_update().get(pk=other.pk)
+
+    # 1. Interactions.
+    shared = Participation.objects.filter(contact=keep).values("interaction_id")
+    Participation.objects.filter(contact=other, interaction_id__in=shared).delete()
+    Participation.objects.filter(contact=other).update(contact=keep)
+
+    # 2. Emails, phones, tags.
+    known_emails = {a.lower() for a in keep.emails.values_list("address", flat=True)}
+    for email in other.emails.all():
+        if email.address.lower() not in known_emails:
+            known_emails.add(email.address.lower())
+            EmailAddress.objects.filter(pk=email.pk).update(contact=keep)
+    known_phones = {phone_key(n) or n for n in keep.phones.values_list("number", flat=True)}
+    for phone in other.phones.all():
+        key = phone_key(phone.number) or phone.number
+        if key not in known_phones:
+            known_phones.add(key)
+            PhoneNumber.objects.filter(pk=phone.pk).update(contact=keep)
+    keep.tags.add(*other.tags.all())
+
+    # 3. Fields.
+    for name in _FIELDS:
+        if not getattr(keep, name) and getattr(other, name):
+            setattr(keep, name, getattr(other, name))
+    if keep.birthday_month is None and other.birthday_month is not None:
+        keep.birthday_month, keep.birthday_day = other.birthday_month, other.birthday_day
+        keep.birthday_year = other.birthday_year
+    elif keep.birthday_year is None and (keep.birthday_month, keep.birthday_day) == (
+        other.birthday_month,
+        other.birthday_day,
+    ):
+        keep.birthday_year = other.birthday_year
+    for name in ("personal_cadence_days", "professional_cadence_days"):
+        if getattr(keep, name) is None:
+            setattr(keep, name, getattr(other, name))
+    keep.links = [*keep.links, *(link for link in other.links if link not in keep.links)]
+    lines = keep.vcard_extra.splitlines()
+    keep.vcard_extra = "\n".join(
+        [*lines, *(line for line in other.vcard_extra.splitlines() if line not in lines)]
+    )
+    keep.notes = _notes_joined(keep.notes, other.notes)
+    keep.save()
+
+    # 4. Follow-ups.
+    FollowUp.objects.filter(
+        contact=other, state__in=OPEN_STATES, reason__in=[*CLOCK_REASONS, "birthday"]
+    ).delete()
+    keep_birthdays = set(
+        FollowUp.objects.filter(contact=keep, reason="birthday").values_list("due_on", flat=True)
+    )
+    FollowUp.objects.filter(contact=other, reason="birthday", due_on__in=keep_birthdays).delete()
+    FollowUp.objects.filter(contact=other).update(contact=keep)
+
+    contact_delete(other)
+    contacts_refresh_last_seen([keep.pk])
+    contacts_refresh_search_text([keep.pk])
+    contacts_refresh_next_followup([keep.pk])
+    contacts_announce(keep.owner, [keep.pk])
+    keep.refresh_from_db()
+    return keep
