@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Case, OuterRef, Q, Subquery, Value, When
+from django.db.models import Min
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -187,6 +187,22 @@ def _plan_birthday(changes: _Changes, contact: Contact, due: Due | None, rows: l
         )
 
 
+# The fields `_plan_clock` changes on an existing follow-up.
+_PLANNED_FIELDS = ("due_on", "reason", "clock_since", "cadence_days", "state", "done_at", "snoozed_until")
+
+
+def _update_grouped(rows: list[FollowUp], now: dt.datetime) -> None:
+    """Save re-planned follow-ups with one UPDATE per distinct set of values: contacts planned together
+    mostly move to the same few dates, so ten thousand rows take a handful of statements, not one each."""
+    groups: dict[tuple[object, ...], list[int]] = defaultdict(list)
+    for row in rows:
+        groups[tuple(getattr(row, name) for name in _PLANNED_FIELDS)].append(row.pk)
+    for values, pks in groups.items():
+        FollowUp.objects.filter(pk__in=pks).update(
+            **dict(zip(_PLANNED_FIELDS, values, strict=True)), updated_at=now
+        )
+
+
 def _replan_batch(owner: User, contact_ids: Sequence[int], today: dt.date, now: dt.datetime) -> int:
     zone = owner.zone
     table = owner.cadence_table()
@@ -229,8 +245,7 @@ def _replan_batch(owner: User, contact_ids: Sequence[int], today: dt.date, now: 
 
     if changes.delete:
         FollowUp.objects.filter(pk__in=changes.delete).delete()
-    for row in changes.update:
-        row.save()
+    _update_grouped(changes.update, now)
     FollowUp.objects.bulk_create(changes.create)
     contacts_refresh_next_followup(ids)
     return changes.count()
@@ -261,19 +276,32 @@ def followups_replan(owner: User, contact_ids: Iterable[int], *, now: dt.datetim
 
 def contacts_refresh_next_followup(contact_ids: Iterable[int]) -> int:
     """Recompute `Contact.next_followup_on`, the date of each contact's earliest open follow-up (the end of a
-    snooze for a snoozed one), with one UPDATE; empty for archived and paused contacts."""
-    earliest = (
-        FollowUp.objects.filter(contact=OuterRef("pk"), state__in=OPEN_STATES)
-        .annotate(on=Coalesce("snoozed_until", "due_on"))
-        .order_by("on")
-        .values("on")[:1]
+    snooze for a snoozed one); empty for archived and paused contacts. Returns how many contacts changed.
+
+    1. One grouped query finds each contact's earliest open follow-up.
+    2. Only contacts whose date changed are written, one UPDATE per distinct date.
+    A correlated-subquery UPDATE is one statement, but PostgreSQL ran its subplan once per contact, which
+    made the planning after a 10,000-contact import take longer than the import.
+    """
+    ids = list(contact_ids)
+    earliest = dict(
+        FollowUp.objects.filter(contact_id__in=ids, state__in=OPEN_STATES)
+        .values("contact_id")
+        .annotate(on=Min(Coalesce("snoozed_until", "due_on")))
+        .values_list("contact_id", "on")
     )
-    return Contact.objects.filter(pk__in=list(contact_ids)).update(
-        next_followup_on=Case(
-            When(Q(archived_at__isnull=False) | Q(reminders_paused=True), then=Value(None)),
-            default=Subquery(earliest),
-        )
-    )
+    # Contacts planned together share few dates (an import's are all one cadence after the import), so one
+    # UPDATE per distinct date writes them in a handful of statements.
+    by_date: dict[dt.date | None, list[int]] = defaultdict(list)
+    for contact in Contact.objects.filter(pk__in=ids).only(
+        "pk", "archived_at", "reminders_paused", "next_followup_on"
+    ):
+        on = None if contact.archived_at is not None or contact.reminders_paused else earliest.get(contact.pk)
+        if on != contact.next_followup_on:
+            by_date[on].append(contact.pk)
+    for on, pks in by_date.items():
+        Contact.objects.filter(pk__in=pks).update(next_followup_on=on)
+    return sum(len(pks) for pks in by_date.values())
 
 
 # What the user does with a follow-up ---------------------------------------------------------------------
