@@ -14,12 +14,13 @@ PYTHON ?= $(shell for c in python3.13 python3.12 python3 python \
 	  "$$c" -c 'import sys; sys.exit(sys.version_info < (3, 12))' >/dev/null 2>&1 && { command -v "$$c" || echo "$$c"; } && break; \
 	done)
 
-.PHONY: help setup run test lint clean
+.PHONY: help setup run test lint bench clean
 
 help:
 	@echo "make run    set up, migrate, load demo data, start web + worker + beat"
 	@echo "make test   set up and run the whole test suite"
 	@echo "make lint   ruff and the migrations check"
+	@echo "make bench  seed benchmark data on DATABASE_URL and time dashboards, lists and the tick"
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -n "$(PYTHON)" || { echo "Kith needs Python >= 3.12; none was found on PATH or under pyenv." >&2; exit 1; }
@@ -50,6 +51,12 @@ lint: setup
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
 	$(PY) manage.py makemigrations --check --dry-run
+
+# Benchmarks on the database DATABASE_URL names (it is filled with benchmark users): see README "Benchmarks".
+bench: setup
+	$(PY) manage.py migrate --noinput
+	$(PY) bench/run.py $(BENCH_ARGS)
+	$(PY) manage.py bench_import --rows 10000 --kind both
 
 clean:
 	rm -rf $(VENV) var staticfiles .pytest_cache

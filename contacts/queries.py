@@ -16,7 +16,9 @@ from operator import or_
 from django.db.models import (
     Case,
     Expression,
+    ExpressionWrapper,
     F,
+    FloatField,
     Func,
     IntegerField,
     Q,
@@ -24,7 +26,7 @@ from django.db.models import (
     Value,
     When,
 )
-from django.db.models.functions import Coalesce, Greatest, Lower, TruncDate
+from django.db.models.functions import Cast, Coalesce, Greatest, Lower, TruncDate
 from django.db.models.lookups import LessThanOrEqual
 
 from accounts.choices import Circle, Intention, Purpose
@@ -71,6 +73,40 @@ def _clock_rank(purpose: str, table: CadenceTable, zone: dt.tzinfo, today: dt.da
         When(LessThanOrEqual(elapsed, cadence * 2), then=Value(HEALTH_RANK[Health.FADING])),
         default=Value(HEALTH_RANK[Health.LAPSED]),
         output_field=IntegerField(),
+    )
+
+
+def contacts_annotate_clock(
+    contacts: QuerySet[Contact], user: User, purpose: str, today: dt.date
+) -> QuerySet[Contact]:
+    """Annotate one clock of `purpose` as the policy computes it: `clock_elapsed` (days since the last
+    interaction of that purpose, or since the contact's creation), `clock_cadence`, `clock_rank` (0 recent,
+    1 fading, 2 lapsed) and `overdue_score`, policy.overdue_score in SQL (max(elapsed - cadence, 0) /
+    cadence). The dashboards rank who needs attention by it; tests/test_dashboards.py proves it agrees."""
+    table, zone = user.cadence_table(), user.zone
+    last = "last_personal_at" if purpose == Purpose.PERSONAL else "last_professional_at"
+    since = TruncDate(Coalesce(F(last), F("created_at")), tzinfo=zone)
+    by_circle = Case(
+        *(When(circle=circle, then=Value(table[purpose][circle])) for circle in Circle.values),
+        output_field=IntegerField(),
+    )
+    contacts = contacts.annotate(
+        clock_elapsed=ExpressionWrapper(
+            Value((today - _EPOCH).days) - DayNumber(since), output_field=IntegerField()
+        ),
+        clock_cadence=Coalesce(F(f"{purpose}_cadence_days"), by_circle, output_field=IntegerField()),
+    )
+    return contacts.annotate(
+        clock_rank=_clock_rank(purpose, table, zone, today),
+        overdue_score=Case(
+            When(
+                clock_elapsed__gt=F("clock_cadence"),
+                then=Cast(F("clock_elapsed") - F("clock_cadence"), FloatField())
+                / Cast(F("clock_cadence"), FloatField()),
+            ),
+            default=Value(0.0),
+            output_field=FloatField(),
+        ),
     )
 
 

@@ -120,7 +120,7 @@ def contact_relationship(request: HttpRequest, pk: int) -> HttpResponse:
             contact = contact_update(contact, **form.cleaned_data)
             if not wants_partial(request):
                 messages.success(request, f"Saved {contact.display_name}'s intention and circle.")
-                return redirect(contact)
+                return redirect(next_url(request, contact.get_absolute_url()))
             form, saved = RelationshipForm(instance=contact), True
     else:
         form = RelationshipForm(instance=contact)

@@ -8,6 +8,7 @@ from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.db.models import F
 from django.utils import timezone
 
 from accounts.choices import Intention, Purpose, Setting
@@ -117,6 +118,10 @@ class CaptureRowForm(forms.Form):
         return data
 
 
+# How many people the contact page's "also with" offers (see InteractionForm).
+OFFERED_PEOPLE = 100
+
+
 class InteractionForm(forms.Form):
     """An interaction with one or more contacts. With `contact` given (the contact page), that contact always
     takes part and `participants` lists the others ("also with")."""
@@ -160,6 +165,13 @@ class InteractionForm(forms.Form):
             people = people.exclude(pk=contact.pk)
             field = self.fields["participants"]
             field.required, field.label = False, "Also with (optional)"
+            if not self.is_bound:
+                # A blank form on the contact page offers the people seen most recently, not all of them: a
+                # checkbox each for 10,000 contacts made the page take seconds. A posted form still accepts
+                # any of the user's people.
+                recent = people.order_by(F("last_interaction_at").desc(nulls_last=True), "id")
+                people = people.filter(pk__in=recent.values("pk")[:OFFERED_PEOPLE])
+                field.help_text = f"Up to the {OFFERED_PEOPLE} people you saw most recently."
         self.fields["participants"].queryset = people
         self.fields["event"].queryset = Event.objects.filter(owner=user).order_by("-start_date", "-id")
         self.fields["event"].label_from_instance = lambda e: (
@@ -233,3 +245,9 @@ class RemindForm(forms.Form):
         if due_on < self.today:
             raise ValidationError("Choose today or a later date.")
         return due_on
+
+
+class QuickLogForm(forms.Form):
+    """A dashboard's one-click "log": which kind of interaction to record today."""
+
+    purpose = forms.ChoiceField(label="Purpose", choices=Purpose.choices)

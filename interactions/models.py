@@ -89,6 +89,12 @@ class Interaction(models.Model):
         indexes = [
             # Dashboards count an owner's interactions by month and purpose.
             models.Index(fields=["owner", "occurred_at", "purpose"], name="interaction_owner_when"),
+            # Dashboards' events: an owner's meetings at events, by purpose (interactions.dashboards).
+            models.Index(
+                fields=["owner", "purpose"],
+                condition=Q(kind="met", event__isnull=False),
+                name="interaction_met_at_event",
+            ),
         ]
 
     def __str__(self) -> str:

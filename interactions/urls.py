@@ -30,4 +30,10 @@ urlpatterns = [
     path("unsubscribe/<str:token>/", views.digest_unsubscribe, name="digest_unsubscribe"),
     path("calendar/<str:token>.ics", views.calendar_feed, name="calendar_feed"),
     path("digests/test/", views.digest_test, name="digest_test"),
+    # Dashboards: Friendships (personal), Network (professional), the balance between them, and their
+    # one-click "log".
+    path("friendships/", views.friendships, name="friendships"),
+    path("network/", views.network, name="network"),
+    path("balance/", views.balance, name="balance"),
+    path("dashboards/log/<int:pk>/", views.dashboard_log, name="dashboard_log"),
 ]

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.choices import Intention, Setting, setting_purpose
+from accounts.choices import Intention, Purpose, Setting, setting_purpose
 from accounts.models import User
 from accounts.ownership import get_owned_or_404, owned
 from accounts.pages import next_url, parse_id, render_page, wants_partial
@@ -44,6 +44,7 @@ from interactions.capture import (
     capture_row_update,
     capture_rows,
 )
+from interactions.dashboards import balance_build, dashboard_build, dashboard_log_touch
 from interactions.digests import digest_send_test
 from interactions.followups import (
     followup_dismiss,
@@ -61,6 +62,7 @@ from interactions.forms import (
     CaptureRowForm,
     EventForm,
     InteractionForm,
+    QuickLogForm,
     RemindForm,
     SnoozeForm,
 )
@@ -763,3 +765,50 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     response = HttpResponse(followups_ics(user, timezone.now()), content_type="text/calendar; charset=utf-8")
     response["Cache-Control"] = "private, max-age=900"
     return response
+
+
+# Dashboards -------------------------------------------------------------------------------------------------
+
+
+def _dashboard_page(request: HttpRequest, purpose: str) -> HttpResponse:
+    user = request.user
+    today = user_today(user)
+    dashboard = dashboard_build(user, purpose, today, timezone.now())
+    context = {"dashboard": dashboard, "today": today, "snooze_choices": SNOOZE_CHOICES}
+    return render_page(request, "interactions/dashboard.html", context, partial="dashboard-body")
+
+
+@login_required
+def friendships(request: HttpRequest) -> HttpResponse:
+    """The Friendships dashboard: personal and `both` contacts, personal interactions."""
+    return _dashboard_page(request, Purpose.PERSONAL)
+
+
+@login_required
+def network(request: HttpRequest) -> HttpResponse:
+    """The Network dashboard: professional and `both` contacts, professional interactions."""
+    return _dashboard_page(request, Purpose.PROFESSIONAL)
+
+
+@login_required
+def balance(request: HttpRequest) -> HttpResponse:
+    """How interactions split between personal and professional, per month and per tag."""
+    context = {"balance": balance_build(request.user, user_today(request.user))}
+    return render_page(request, "interactions/balance.html", context, partial="balance-body")
+
+
+@login_required
+def dashboard_log(request: HttpRequest, pk: int) -> HttpResponse:
+    """A dashboard's one-click "log": an interaction of the chosen purpose with this contact, now."""
+    # Ownership before the method: another user's id is a 404 whatever the method.
+    contact = get_owned_or_404(Contact, request.user, pk=pk)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
+    form = QuickLogForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Nothing was logged: choose personal or professional.")
+        return redirect(next_url(request, reverse("home")))
+    purpose = form.cleaned_data["purpose"]
+    dashboard_log_touch(request.user, contact, purpose, now=timezone.now())
+    messages.success(request, f"Logged a {Purpose(purpose).label.lower()} interaction with {contact}.")
+    return redirect(next_url(request, reverse("friendships" if purpose == Purpose.PERSONAL else "network")))

@@ -47,6 +47,7 @@ OWNED_URLS: dict[str, Callable[[object], dict[str, object]]] = {
     "followup_dismiss": lambda owner: {"pk": FollowUpFactory(contact__owner=owner).pk},
     "followup_done": lambda owner: {"pk": FollowUpFactory(contact__owner=owner).pk},
     "followup_request": lambda owner: {"pk": ContactFactory(owner=owner).pk},
+    "dashboard_log": lambda owner: {"pk": ContactFactory(owner=owner).pk},
     "import_job": lambda owner: {"pk": ImportJobFactory(owner=owner).pk},
     "import_confirm": lambda owner: {"pk": ImportJobFactory(owner=owner).pk},
     "import_discard": lambda owner: {"pk": ImportJobFactory(owner=owner).pk},

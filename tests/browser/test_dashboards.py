@@ -1,0 +1,129 @@
+"""The dashboards in a real browser, at 375 px and 1280 px: on seeded data the numbers and the chart's table
+match the data, and an empty account shows its empty state; no console errors or CSP violations (the
+fixtures fail the test on any)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+
+import pytest
+from django.utils import timezone
+
+from accounts.choices import Intention, Purpose
+from contacts.models import Contact
+from interactions.demo import DemoSize, seed_demo
+from interactions.models import Interaction
+from tests.factories import PASSWORD
+
+pytestmark = pytest.mark.browser
+
+DASHBOARDS = [
+    ("/friendships/", Purpose.PERSONAL, "Friendships"),
+    ("/network/", Purpose.PROFESSIONAL, "Network"),
+]
+
+
+@pytest.fixture
+def seeded(person):
+    """The browser's user with a believable year: 80 people, 600 interactions."""
+    seed_demo(
+        username=person.username,
+        password=PASSWORD,
+        size=DemoSize(contacts=80, interactions=600, years=1),
+        now=timezone.now(),
+    )
+    person.refresh_from_db()
+    return person
+
+
+def _number(page, name: str) -> int:
+    return int(page.locator(f'[data-number="{name}"]').inner_text())
+
+
+def _months_table(page) -> dict[str, tuple[int, int]]:
+    rows = {}
+    for row in page.locator("#months-table tbody tr").all():
+        month = row.get_attribute("data-month")
+        rows[month] = (
+            int(row.locator("td.personal").inner_text()),
+            int(row.locator("td.professional").inner_text()),
+        )
+    return rows
+
+
+def _expected_months(user) -> Counter:
+    counts: Counter = Counter()
+    for occurred_at, purpose in Interaction.objects.filter(owner=user).values_list("occurred_at", "purpose"):
+        counts[(occurred_at.astimezone(user.zone).strftime("%Y-%m"), purpose)] += 1
+    return counts
+
+
+@pytest.mark.parametrize("viewport", ["phone", "desk"])
+def test_both_dashboards_on_seeded_data_match_the_data(request, seeded, viewport, artifacts_dir):
+    page = request.getfixturevalue(viewport)
+    now = timezone.now()
+    expected_months = _expected_months(seeded)
+    for path, purpose, title in DASHBOARDS:
+        page.goto(path)
+        assert page.get_by_role("heading", level=1).inner_text().endswith(title)
+        people = Contact.objects.filter(
+            owner=seeded, archived_at__isnull=True, intention__in=[purpose, Intention.BOTH]
+        ).count()
+        mine = Interaction.objects.filter(owner=seeded, purpose=purpose, occurred_at__lte=now)
+        assert _number(page, "people") == people > 0
+        assert _number(page, "last-30") == mine.filter(occurred_at__gte=now - dt.timedelta(days=30)).count()
+        assert _number(page, "last-90") == mine.filter(occurred_at__gte=now - dt.timedelta(days=90)).count()
+        health = sum(
+            int(page.locator(f'[data-health="{h}"]').inner_text()) for h in ("recent", "fading", "lapsed")
+        )
+        assert health == people
+        table = _months_table(page)
+        assert len(table) == 12
+        for month, (personal, professional) in table.items():
+            assert personal == expected_months[(month, Purpose.PERSONAL)]
+            assert professional == expected_months[(month, Purpose.PROFESSIONAL)]
+        assert sum(p + q for p, q in table.values()) > 0
+        assert page.locator("svg.chart-svg rect.bar").count() == 24
+        # Nothing wider than the screen.
+        assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
+        page.screenshot(path=str(artifacts_dir / f"dashboard-{title.lower()}-{viewport}.png"), full_page=True)
+
+
+@pytest.mark.parametrize("viewport", ["phone", "desk"])
+def test_an_empty_account_sees_empty_dashboards(request, person, viewport, artifacts_dir):
+    page = request.getfixturevalue(viewport)
+    for path, _purpose, title in DASHBOARDS:
+        page.goto(path)
+        assert page.locator("#empty-state").is_visible()
+        for name in ("people", "last-30", "last-90", "due", "overdue"):
+            assert _number(page, name) == 0
+        assert set(_months_table(page).values()) == {(0, 0)}
+        assert page.get_by_text("Nobody is overdue").is_visible()
+        assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
+        page.screenshot(
+            path=str(artifacts_dir / f"dashboard-{title.lower()}-empty-{viewport}.png"), full_page=True
+        )
+    page.goto("/balance/")
+    assert page.locator("#empty-state").is_visible()
+
+
+def test_balance_on_seeded_data(seeded, desk, artifacts_dir):
+    desk.goto("/balance/")
+    personal = int(desk.locator("#balance-table tbody td.personal").all_inner_texts()[-1])
+    expected = _expected_months(seeded)
+    month = timezone.now().astimezone(seeded.zone).strftime("%Y-%m")
+    assert personal == expected[(month, Purpose.PERSONAL)]
+    assert desk.locator("table.tag-balance tbody tr").count() > 0
+    desk.screenshot(path=str(artifacts_dir / "balance-desk.png"), full_page=True)
+
+
+def test_log_from_the_dashboard_in_one_click(seeded, desk):
+    desk.goto("/friendships/")
+    first = desk.locator("#attention li").first
+    name = first.locator("a").first.inner_text()
+    before = _number(desk, "last-30")
+    first.get_by_role("button", name="Log personal today").click()
+    desk.wait_for_url("**/friendships/")
+    assert desk.get_by_text(f"Logged a personal interaction with {name}.").is_visible()
+    assert _number(desk, "last-30") == before + 1
