@@ -319,9 +319,9 @@ def people_overview(user: User, purpose: str, today: dt.date) -> PeopleOverview:
 # Interactions per month -------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class MonthCount:
-    month: dt.date
+class PurposeSplit:
+    """Counts of personal and professional interactions, with their shares as whole percentages."""
+
     personal: int
     professional: int
 
@@ -331,12 +331,19 @@ class MonthCount:
 
     @property
     def personal_share(self) -> int:
-        """Personal interactions as a whole percentage of the month's (0 in an empty month)."""
+        """Personal interactions as a whole percentage of the total (0 when there are none)."""
         return round(100 * self.personal / self.total) if self.total else 0
 
     @property
     def professional_share(self) -> int:
         return 100 - self.personal_share if self.total else 0
+
+
+@dataclass(frozen=True)
+class MonthCount(PurposeSplit):
+    month: dt.date
+    personal: int
+    professional: int
 
 
 def _month_start(day: dt.date, back: int = 0) -> dt.date:
@@ -703,22 +710,10 @@ def dashboard_build(user: User, purpose: str, today: dt.date, now: dt.datetime) 
 
 
 @dataclass(frozen=True)
-class TagBalance:
+class TagBalance(PurposeSplit):
     tag: Tag
     personal: int
     professional: int
-
-    @property
-    def total(self) -> int:
-        return self.personal + self.professional
-
-    @property
-    def personal_share(self) -> int:
-        return round(100 * self.personal / self.total) if self.total else 0
-
-    @property
-    def professional_share(self) -> int:
-        return 100 - self.personal_share if self.total else 0
 
 
 @dataclass
