@@ -4,6 +4,7 @@ archive and delete."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 from django.urls import reverse
@@ -12,6 +13,7 @@ from django.utils import timezone
 from accounts.choices import Intention, Purpose, Setting
 from contacts.models import Contact
 from contacts.signals import contacts_changed
+from interactions import forms as interaction_forms
 from interactions.actions import interaction_log
 from interactions.models import Interaction, Kind
 from tests.factories import ContactFactory, EmailAddressFactory, EventFactory, InteractionFactory, TagFactory
@@ -52,6 +54,38 @@ def _log_data(**changes: object) -> dict[str, object]:
         "notes": "Talked about the grant.",
     }
     return {**data, **changes}
+
+
+def _log_form(html: str) -> str:
+    start = html.index('<form class="card log-form"')
+    return html[start : html.index("</form>", start)]
+
+
+def _offered(html: str) -> list[str]:
+    """The names "Also with" offers, in the order shown."""
+    return re.findall(r'<label class="picker-option"><input [^>]*> <span>([^<]*)</span></label>', html)
+
+
+def _ticked(html: str) -> list[str]:
+    return re.findall(r'<input type="checkbox" name="participants" value="(\d+)"[^>]* checked>', html)
+
+
+def _options(html: str, name: str) -> list[tuple[str, str, bool]]:
+    """(value, label, selected) of each option of the select `name`."""
+    select = re.search(rf'<select name="{name}"[^>]*>(.*?)</select>', html, re.DOTALL)
+    assert select, name
+    return [
+        (value, label, bool(selected))
+        for value, selected, label in re.findall(
+            r'<option value="([^"]*)"( selected)?>([^<]*)</option>', select[1]
+        )
+    ]
+
+
+def _seen(contact: Contact, days_ago: int) -> None:
+    """Set when the user last saw `contact`, as logging an interaction would."""
+    when = timezone.now() - dt.timedelta(days=days_ago)
+    Contact.objects.filter(pk=contact.pk).update(last_interaction_at=when)
 
 
 # What the page shows ----------------------------------------------------------------------------------------
@@ -238,6 +272,135 @@ def test_logging_with_another_users_contact_or_event_is_refused(alice_client, al
         assert response.status_code == 200
         assert response.context["log_form"].errors
     assert not Interaction.objects.exists()
+
+
+def test_also_with_offers_the_people_seen_most_recently_by_name(alice_client, alice, bob, ana, monkeypatch):
+    monkeypatch.setattr(interaction_forms, "OFFERED_PEOPLE", 3)
+    people = {
+        name: ContactFactory(owner=alice, display_name=name) for name in ("Cleo", "Ben", "Dara", "Eli", "Fay")
+    }
+    for name, days_ago in (("Cleo", 1), ("Ben", 2), ("Dara", 3), ("Eli", 40)):
+        _seen(people[name], days_ago)
+    # Seen more recently than anyone, yet not offered: the page's own person, an archived one, bob's.
+    _seen(ana, 0)
+    gus = ContactFactory(owner=alice, display_name="Gus", archived_at=timezone.now())
+    _seen(gus, 0)
+    _seen(ContactFactory(owner=bob, display_name="Hal"), 0)
+    html = alice_client.get(_page(ana)).content.decode()
+    assert _offered(_log_form(html)) == ["Ben", "Cleo", "Dara"]
+    assert _ticked(html) == []
+
+
+def test_also_with_fills_up_with_people_never_seen_first_added_first(alice_client, alice, ana, monkeypatch):
+    monkeypatch.setattr(interaction_forms, "OFFERED_PEOPLE", 3)
+    for name in ("Zoe", "Yan", "Xia"):
+        ContactFactory(owner=alice, display_name=name)
+    _seen(ContactFactory(owner=alice, display_name="Ben"), 5)
+    assert _offered(alice_client.get(_page(ana)).content.decode()) == ["Ben", "Yan", "Zoe"]
+
+
+def test_the_log_form_logs_with_a_person_it_offers_and_with_one_it_does_not(
+    alice_client, alice, ana, monkeypatch
+):
+    monkeypatch.setattr(interaction_forms, "OFFERED_PEOPLE", 1)
+    ben = ContactFactory(owner=alice, display_name="Ben")
+    cleo = ContactFactory(owner=alice, display_name="Cleo")
+    _seen(ben, 1)
+    _seen(cleo, 30)
+    html = alice_client.get(_page(ana)).content.decode()
+    assert _offered(html) == ["Ben"]
+    offered = re.search(r'name="participants" value="(\d+)"', html)[1]
+    alice_client.post(reverse("contact_log", args=[ana.pk]), _log_data(participants=[offered]))
+    # Anyone of the user's people can be posted, offered or not (a longer list, another page).
+    alice_client.post(reverse("contact_log", args=[ana.pk]), _log_data(participants=[cleo.pk]))
+    logged = [set(i.contacts.all()) for i in Interaction.objects.order_by("pk")]
+    assert logged == [{ana, ben}, {ana, cleo}]
+
+
+def test_the_log_form_offers_every_event_newest_first_and_none_by_default(alice_client, alice, bob, ana):
+    old = EventFactory(owner=alice, name="Rosa's & friends", start_date=dt.date(2024, 5, 3))
+    new = EventFactory(owner=alice, name="Lisbon Summit", start_date=dt.date(2026, 3, 1))
+    EventFactory(owner=bob, name="Bob's party")
+    html = alice_client.get(_page(ana)).content.decode()
+    assert _options(html, "event") == [
+        ("", "No event", True),
+        (str(new.pk), "Lisbon Summit (1 Mar 2026)", False),
+        (str(old.pk), "Rosa&#x27;s &amp; friends (3 May 2024)", False),
+    ]
+    assert ("conversation", "Conversation", True) in _options(html, "kind")
+    assert _options(html, "purpose")[0] == ("", "Automatic", True)
+
+
+def test_every_field_of_the_log_form_has_a_label(alice_client, alice, ana):
+    _seen(ContactFactory(owner=alice, display_name="Ben"), 1)
+    EventFactory(owner=alice)
+    form = _log_form(alice_client.get(_page(ana)).content.decode())
+    controls = [
+        c for c in re.findall(r"<(?:input|select|textarea)\b[^>]*>", form) if 'type="hidden"' not in c
+    ]
+    assert len(controls) == 8, "date, time, kind, setting, purpose, event, Ben, notes"
+    for control in controls:
+        wrapped = f'<label class="picker-option">{control}' in form
+        control_id = re.search(r'id="([^"]+)"', control)[1]
+        assert wrapped or f'<label for="{control_id}"' in form, control
+
+
+def test_a_rejected_log_comes_back_as_it_was_entered(alice_client, alice, ana, monkeypatch):
+    """The person ticked comes back ticked though the page does not offer them; the others it does not offer
+    stay out (a rejected log used to list every contact the user has)."""
+    monkeypatch.setattr(interaction_forms, "OFFERED_PEOPLE", 1)
+    ben = ContactFactory(owner=alice, display_name="Ben")
+    cleo = ContactFactory(owner=alice, display_name="Cleo")
+    ContactFactory(owner=alice, display_name="Dara")
+    _seen(ben, 1)
+    summit = EventFactory(owner=alice, name="Lisbon Summit", start_date=dt.date(2026, 3, 1))
+    data = _log_data(
+        occurred_on="2026-02-30",
+        kind=Kind.MEAL,
+        event=summit.pk,
+        participants=[cleo.pk],
+        notes="Lunch & deck",
+    )
+    for headers in (HTMX, {}):
+        html = alice_client.post(
+            reverse("contact_log", args=[ana.pk]), data, headers=headers
+        ).content.decode()
+        assert "Nothing was saved" in html
+        assert re.search(
+            r'<input type="date" name="occurred_on" value="2026-02-30"[^>]*aria-invalid="true"', html
+        )
+        assert _offered(html) == ["Ben", "Cleo"]
+        assert _ticked(html) == [str(cleo.pk)]
+        assert ("meal", "Meal", True) in _options(html, "kind")
+        assert (str(summit.pk), "Lisbon Summit (1 Mar 2026)", True) in _options(html, "event")
+        assert ">\nLunch &amp; deck</textarea>" in html
+    assert not Interaction.objects.exists()
+
+
+def test_a_rejected_log_never_shows_another_users_person(alice_client, alice, bob, ana):
+    outsider = ContactFactory(owner=bob, display_name="Olga")
+    response = alice_client.post(reverse("contact_log", args=[ana.pk]), _log_data(participants=[outsider.pk]))
+    html = response.content.decode()
+    assert "participants" in response.context["log_form"].errors
+    assert "Olga" not in html and _ticked(html) == []
+
+
+def test_the_interaction_page_sharing_the_form_offers_everyone_and_ticks_who_took_part(
+    alice_client, alice, monkeypatch
+):
+    """Only the contact page offers a short list; an archived person stays offered where they took part."""
+    monkeypatch.setattr(interaction_forms, "OFFERED_PEOPLE", 1)
+    ContactFactory(owner=alice, display_name="Ana")
+    ben = ContactFactory(owner=alice, display_name="Ben")
+    cleo = ContactFactory(owner=alice, display_name="Cleo", archived_at=timezone.now())
+    ContactFactory(owner=alice, display_name="Dara", archived_at=timezone.now())
+    summit = EventFactory(owner=alice, name="Lisbon Summit", start_date=dt.date(2026, 3, 1))
+    interaction = InteractionFactory(owner=alice, contacts=[ben, cleo], event=summit)
+    html = alice_client.get(reverse("interaction_edit", args=[interaction.pk])).content.decode()
+    assert _offered(html) == ["Ana", "Ben", "Cleo"]
+    assert sorted(_ticked(html)) == sorted([str(ben.pk), str(cleo.pk)])
+    assert (str(summit.pk), "Lisbon Summit (1 Mar 2026)", True) in _options(html, "event")
+    assert _offered(alice_client.get(reverse("interaction_create")).content.decode()) == ["Ana", "Ben"]
 
 
 def test_logging_needs_a_post(alice_client, ana):
