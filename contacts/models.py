@@ -9,9 +9,9 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
-from django.urls import reverse
 
 from accounts.choices import MAX_CADENCE_DAYS, Circle, Intention
+from accounts.pages import url_with_id
 from contacts.text import search_text_from
 
 
@@ -87,6 +87,12 @@ class Contact(models.Model):
     last_interaction_at = models.DateTimeField(null=True, blank=True, editable=False)
     last_personal_at = models.DateTimeField(null=True, blank=True, editable=False)
     last_professional_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The one before the last, per purpose: "at least two interactions of that purpose since <a date>" without
+    # reading the timeline (the dashboards' lasting relationships).
+    previous_personal_at = models.DateTimeField(null=True, blank=True, editable=False)
+    previous_professional_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # The purposes of the latest DRIFT_WINDOW interactions, newest first, comma-separated (drift).
+    recent_purposes = models.CharField(max_length=64, blank=True, default="", editable=False)
     # The due date of the contact's earliest open follow-up, kept in step by the follow-up planner in
     # interactions, so the contacts list can sort by it without knowing about follow-ups.
     next_followup_on = models.DateField(null=True, blank=True, editable=False)
@@ -164,7 +170,12 @@ class Contact(models.Model):
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
-        return reverse("contact_detail", args=[self.pk])
+        return url_with_id("contact_detail", self.pk)
+
+    @property
+    def recent_purpose_list(self) -> list[str]:
+        """The purposes of the latest interactions, newest first (at most policy.DRIFT_WINDOW)."""
+        return self.recent_purposes.split(",") if self.recent_purposes else []
 
     @property
     def is_archived(self) -> bool:

@@ -7,9 +7,9 @@ score, drift, lasting) are contacts.policy's; where a number is computed in SQL 
 and policy agree.
 
 Every query is filtered by owner and the number of queries does not grow with the data: counts are grouped
-in SQL, lists are capped in SQL (LIMIT, or ROW_NUMBER() per group), drift reads at most the last five
-interactions of the few contacts whose latest interaction is not of their intention, and lasting
-relationships count later interactions only for people who were followed up at all.
+in SQL, lists are capped in SQL (ORDER BY ... LIMIT), and drift and lasting relationships read each contact's
+timeline summary (the purposes of its latest five interactions, its latest two of each purpose: see
+interactions.actions.contacts_refresh_last_seen) instead of its timeline.
 """
 
 from __future__ import annotations
@@ -23,29 +23,29 @@ from urllib.parse import urlencode
 
 from django.db import connection
 from django.db.models import (
+    BooleanField,
     Case,
     Count,
+    ExpressionWrapper,
     F,
     IntegerField,
-    OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Value,
     When,
-    Window,
 )
-from django.db.models.functions import Coalesce, Lower, RowNumber, TruncMonth
+from django.db.models.functions import Lower
 from django.urls import reverse
 
 from accounts.choices import Circle, Intention, Purpose, Setting
 from accounts.models import User
+from accounts.pages import url_with_id
 from contacts import policy
 from contacts.models import Contact, Tag
-from contacts.policy import CadenceTable, ContactFacts, Health
+from contacts.policy import CadenceTable, Health
 from contacts.queries import HEALTH_RANK, contacts_annotate_clock, contacts_annotate_health
 from interactions.actions import interaction_log
-from interactions.models import OPEN_STATES, FollowUp, FollowUpState, Interaction, Kind, Participation
+from interactions.models import OPEN_STATES, Event, FollowUp, FollowUpState, Interaction, Kind, Participation
 
 # Lists of people are capped (PRODUCT.md, "Screens"); the rest is a link to the filtered contacts list.
 LIST_CAP = 20
@@ -83,15 +83,16 @@ def _table_key(table: CadenceTable) -> tuple[tuple[str, tuple[tuple[str, int], .
     return tuple((purpose, tuple(sorted(days.items()))) for purpose, days in sorted(table.items()))
 
 
-def _rows(key: tuple[object, ...], build: Callable[[], QuerySet[Any]]) -> list[dict[str, Any]]:
-    """The rows of the values() query `build` makes, as dicts, compiling it only when `key` is new."""
+def _statement_rows(
+    key: tuple[object, ...], build: Callable[[], tuple[str, tuple[object, ...]]]
+) -> list[dict[str, Any]]:
+    """The rows of the statement `build` makes, as dicts, building it only when `key` is new."""
     key = (connection.vendor, *key)
     compiled = _COMPILED.get(key)
     if compiled is None:
         if len(_COMPILED) >= _COMPILED_MAX:
             _COMPILED.clear()
-        sql, params = build().query.sql_with_params()
-        compiled = _COMPILED[key] = (sql, tuple(params))
+        compiled = _COMPILED[key] = build()
     with connection.cursor() as cursor:
         cursor.execute(*compiled)
         names = [column[0] for column in cursor.description]
@@ -110,19 +111,15 @@ class Headline:
     overdue: int
 
 
-def headline_numbers(user: User, purpose: str, today: dt.date, now: dt.datetime) -> Headline:
-    """People, interactions of the purpose in the last 30 and 90 days, follow-ups due today and overdue
-    (as on the Due page: open follow-ups of active contacts, a snoozed one from the end of its snooze)."""
-    people = _people(user, purpose).count()
-    counts = Interaction.objects.filter(
-        owner=user, purpose=purpose, occurred_at__gte=now - dt.timedelta(days=90), occurred_at__lte=now
-    ).aggregate(
-        last_90=Count("pk"), last_30=Count("pk", filter=Q(occurred_at__gte=now - dt.timedelta(days=30)))
-    )
+def followups_due_counts(user: User, purpose: str, today: dt.date) -> tuple[int, int]:
+    """Open follow-ups of `purpose` due today and overdue, as on the Due page: of active contacts, a snoozed
+    one from the end of its snooze."""
     waiting = [FollowUpState.SCHEDULED, FollowUpState.SENT]
-    followups = (
+    counts = (
         # contact__owner is implied, and lets the planner read the contacts through the owner's index.
         FollowUp.objects.filter(owner=user, contact__owner=user, purpose=purpose, state__in=OPEN_STATES)
+        # Only what has come due: the rest of the open follow-ups are counted by neither number.
+        .filter(Q(due_on__lte=today) | Q(state=FollowUpState.SNOOZED, snoozed_until__lte=today))
         .active()
         .aggregate(
             due=Count(
@@ -137,26 +134,71 @@ def headline_numbers(user: User, purpose: str, today: dt.date, now: dt.datetime)
             ),
         )
     )
-    return Headline(people, counts["last_30"], counts["last_90"], followups["due"], followups["overdue"])
+    return counts["due"], counts["overdue"]
+
+
+def headline_numbers(
+    user: User,
+    purpose: str,
+    today: dt.date,
+    now: dt.datetime,
+    *,
+    people: int | None = None,
+    counts: InteractionCounts | None = None,
+) -> Headline:
+    """People, interactions of the purpose in the last 30 and 90 days, follow-ups due today and overdue.
+    The dashboard passes what it has already counted for its other sections (`people`, `counts`)."""
+    if people is None:
+        people = _people(user, purpose).count()
+    if counts is None:
+        counts = interaction_counts(user, today, now, months=1)
+    due, overdue = followups_due_counts(user, purpose, today)
+    return Headline(people, counts.last_30[purpose], counts.last_90[purpose], due, overdue)
 
 
 # People: who needs attention, health and circles ------------------------------------------------------------
 
 
+@dataclass(slots=True)
+class Person:
+    """A contact as a dashboard lists them: what it shows and links, without building a model instance
+    (a Contact costs more to make than its row costs to read, and a dashboard lists up to 200)."""
+
+    pk: int
+    display_name: str
+    circle: str
+    intention: str
+    reminders_paused: bool = False
+    clock_elapsed: int = 0
+    clock_cadence: int = 0
+    overdue_score: float = 0.0
+
+    def get_absolute_url(self) -> str:
+        return url_with_id("contact_detail", self.pk)
+
+
 @dataclass
 class Attention:
-    contact: Contact
+    contact: Person
     score: float
     elapsed: int
     cadence: int
     followup: FollowUp | None = None
+
+    @property
+    def log_url(self) -> str:
+        return url_with_id("dashboard_log", self.contact.pk)
+
+    @property
+    def snooze_url(self) -> str:
+        return url_with_id("followup_snooze", self.followup.pk) if self.followup else ""
 
 
 @dataclass
 class HealthBucket:
     health: Health
     count: int = 0
-    people: list[Contact] = field(default_factory=list)
+    people: list[Person] = field(default_factory=list)
     links: list[tuple[str, str]] = field(default_factory=list)
 
     @property
@@ -169,7 +211,7 @@ class CircleRow:
     circle: str
     count: int = 0
     met: int = 0
-    people: list[Contact] = field(default_factory=list)
+    people: list[Person] = field(default_factory=list)
 
     @property
     def label(self) -> str:
@@ -192,8 +234,78 @@ class PeopleOverview:
     circles: list[CircleRow]
 
 
+# The lists the people statement returns, by the number in its first column.
+_HEALTH_LIST = dict(enumerate(HEALTH_RANK.values()))
+_CIRCLE_LIST = {len(_HEALTH_LIST) + i: circle for i, circle in enumerate(Circle.values)}
+_ATTENTION_LIST = len(_HEALTH_LIST) + len(_CIRCLE_LIST)
+_COUNTS = _ATTENTION_LIST + 1
+_PEOPLE_COLUMNS = [
+    "pk",
+    "display_name",
+    "circle",
+    "intention",
+    "reminders_paused",
+    "health_rank",
+    "clock_elapsed",
+    "clock_cadence",
+    "overdue_score",
+]
+
+
+_NULL_INT = "CAST(NULL AS BIGINT)"
+
+
+def _people_statement(people: QuerySet[Contact]) -> tuple[str, tuple[object, ...]]:
+    """One statement for everything people_overview shows. The people, with their clock and health worked
+    out once (a materialised CTE), then, glued with UNION ALL: each capped list as its own ORDER BY ...
+    LIMIT (a top-N sort, far cheaper than numbering every row with window functions) and the grouped
+    counts. The first column says which list a row belongs to (_HEALTH_LIST, _CIRCLE_LIST,
+    _ATTENTION_LIST, or _COUNTS for a count row)."""
+    inner, params = (
+        people.annotate(sort_name=Lower("display_name"))
+        .values(*_PEOPLE_COLUMNS, "sort_name")
+        .order_by()
+        .query.sql_with_params()
+    )
+    columns = ", ".join(_PEOPLE_COLUMNS)
+    by_name = "sort_name, pk"
+    most_overdue = f"overdue_score DESC, {by_name}"
+    lists: list[tuple[int, str, str, object]] = [
+        *((n, "health_rank = %s", by_name, rank) for n, rank in _HEALTH_LIST.items()),
+        *((n, "circle = %s", most_overdue, circle) for n, circle in _CIRCLE_LIST.items()),
+        (_ATTENTION_LIST, "overdue_score > %s AND NOT reminders_paused", most_overdue, 0),
+    ]
+    parts, outer = [], []
+    for number, where, order, value in lists:
+        parts.append(
+            f"SELECT * FROM (SELECT %s AS list, {columns}, {_NULL_INT} AS n, {_NULL_INT} AS met, "
+            f"{_NULL_INT} AS overdue "
+            f"FROM people WHERE {where} ORDER BY {order} LIMIT %s) AS list_{number}"
+        )
+        outer += [number, value, LIST_CAP]
+    # A NULL in a subquery is typed text on PostgreSQL, so every NULL says its type.
+    parts.append(
+        f"SELECT %s, {_NULL_INT}, CAST(NULL AS TEXT), circle, CAST(NULL AS TEXT), CAST(NULL AS BOOLEAN), "
+        f"health_rank, {_NULL_INT}, {_NULL_INT}, CAST(NULL AS DOUBLE PRECISION), COUNT(*), "
+        "SUM(CASE WHEN clock_elapsed <= clock_cadence THEN 1 ELSE 0 END), "
+        "SUM(CASE WHEN overdue_score > 0 AND NOT reminders_paused THEN 1 ELSE 0 END) "
+        "FROM people GROUP BY circle, health_rank"
+    )
+    outer.append(_COUNTS)
+    sql = f"WITH people AS MATERIALIZED ({inner}) " + " UNION ALL ".join(parts)
+    return sql, (*params, *outer)
+
+
+def _by_name(person: Person) -> tuple[str, int]:
+    return person.display_name.lower(), person.pk
+
+
+def _most_overdue(person: Person) -> tuple[float, str, int]:
+    return -person.overdue_score, person.display_name.lower(), person.pk
+
+
 def people_overview(user: User, purpose: str, today: dt.date) -> PeopleOverview:
-    """Who needs attention, health and circles, from two reads of the dashboard's people.
+    """Who needs attention, health and circles, from one read of the dashboard's people.
 
     - Attention: people whose clock of `purpose` is overdue, most overdue first by the policy's overdue
       score (computed in SQL), at most LIST_CAP, each with its open follow-up of that purpose to snooze.
@@ -203,94 +315,50 @@ def people_overview(user: User, purpose: str, today: dt.date) -> PeopleOverview:
     - Circles: how many are in each circle, how many are within their cadence of `purpose` (elapsed <=
       cadence), and who, most overdue first, at most LIST_CAP.
 
-    1. One grouped query counts by circle and health, with filtered counts for "within cadence" and
-       "overdue".
-    2. One query reads the capped lists: three ROW_NUMBER()s (per health, per circle, and by overdue score)
-       and keeps a row that is in any of the three lists.
-    3. One query finds the open follow-ups of the people needing attention.
+    1. One statement (_people_statement) returns the counts and every capped list.
+    2. One query finds the open follow-ups of the people needing attention.
     """
     people = contacts_annotate_health(
         contacts_annotate_clock(_people(user, purpose), user, purpose, today), user, today
     )
-    needs_attention = Q(overdue_score__gt=0, reminders_paused=False)
     buckets = {rank: HealthBucket(health) for health, rank in HEALTH_RANK.items()}
     circles = {circle: CircleRow(circle) for circle in Circle.values}
-    attention_total = 0
-    key = (user.pk, purpose, today, user.time_zone, _table_key(user.cadence_table()))
-    counts = _rows(
-        ("people-counts", *key),
-        lambda: (
-            people.values("circle", "health_rank")
-            .annotate(
-                n=Count("pk"),
-                met=Count("pk", filter=Q(clock_elapsed__lte=F("clock_cadence"))),
-                overdue=Count("pk", filter=needs_attention),
-            )
-            .order_by()
-        ),
-    )
-    for row in counts:
-        buckets[row["health_rank"]].count += row["n"]
-        circles[row["circle"]].count += row["n"]
-        circles[row["circle"]].met += row["met"]
-        attention_total += row["overdue"]
-
-    by_name = [Lower("display_name"), F("pk")]
-    most_overdue = [F("overdue_score").desc(), *by_name]
-    listed = _rows(
-        ("people-lists", *key),
-        lambda: (
-            people.annotate(
-                health_row=Window(RowNumber(), partition_by=[F("health_rank")], order_by=by_name),
-                circle_row=Window(RowNumber(), partition_by=[F("circle")], order_by=most_overdue),
-                attention_row=Window(
-                    RowNumber(),
-                    partition_by=[Case(When(needs_attention, then=Value(1)), default=Value(0))],
-                    order_by=most_overdue,
-                ),
-            )
-            .filter(
-                Q(health_row__lte=LIST_CAP) | Q(circle_row__lte=LIST_CAP) | Q(attention_row__lte=LIST_CAP)
-            )
-            .values(
-                "pk",
-                "display_name",
-                "circle",
-                "intention",
-                "reminders_paused",
-                "health_rank",
-                "clock_elapsed",
-                "clock_cadence",
-                "overdue_score",
-                "health_row",
-                "circle_row",
-                "attention_row",
-            )
-        ),
-    )
     attention: list[Attention] = []
-    for row in sorted(listed, key=lambda r: (r["display_name"].lower(), r["pk"])):
-        contact = Contact(
+    attention_total = 0
+    key = ("people", user.pk, purpose, today, user.time_zone, _table_key(user.cadence_table()))
+    for row in _statement_rows(key, lambda: _people_statement(people)):
+        number = row["list"]
+        if number == _COUNTS:
+            buckets[row["health_rank"]].count += row["n"]
+            circles[row["circle"]].count += row["n"]
+            circles[row["circle"]].met += row["met"]
+            attention_total += row["overdue"]
+            continue
+        contact = Person(
             pk=row["pk"],
-            owner=user,
             display_name=row["display_name"],
             circle=row["circle"],
             intention=row["intention"],
             reminders_paused=bool(row["reminders_paused"]),
+            clock_elapsed=row["clock_elapsed"],
+            clock_cadence=row["clock_cadence"],
+            overdue_score=float(row["overdue_score"]),
         )
-        contact.clock_elapsed, contact.clock_cadence = row["clock_elapsed"], row["clock_cadence"]
-        contact.overdue_score = float(row["overdue_score"])
-        if row["health_row"] <= LIST_CAP:
-            buckets[row["health_rank"]].people.append(contact)
-        if row["circle_row"] <= LIST_CAP:
-            circles[contact.circle].people.append(contact)
-        if row["attention_row"] <= LIST_CAP and contact.overdue_score > 0 and not contact.reminders_paused:
+        if number in _HEALTH_LIST:
+            buckets[_HEALTH_LIST[number]].people.append(contact)
+        elif number in _CIRCLE_LIST:
+            circles[_CIRCLE_LIST[number]].people.append(contact)
+        else:
             attention.append(
                 Attention(contact, contact.overdue_score, contact.clock_elapsed, contact.clock_cadence)
             )
+
+    # UNION ALL keeps each list's order on both databases, but nothing promises it: sort again (20 rows).
+    for bucket in buckets.values():
+        bucket.people.sort(key=_by_name)
     for circle in circles.values():
-        circle.people.sort(key=lambda c: (-c.overdue_score, c.display_name.lower(), c.pk))
-    attention.sort(key=lambda a: (-a.score, a.contact.display_name.lower(), a.contact.pk))
+        circle.people.sort(key=_most_overdue)
+    attention.sort(key=lambda a: _most_overdue(a.contact))
 
     followups: dict[int, FollowUp] = {}
     if attention:
@@ -351,28 +419,79 @@ def _month_start(day: dt.date, back: int = 0) -> dt.date:
     return dt.date(index // 12, index % 12 + 1, 1)
 
 
-def interactions_per_month(user: User, today: dt.date, months: int = MONTHS) -> list[MonthCount]:
-    """Interactions per local calendar month and purpose, for the last `months` months up to this one, in
-    one grouped query (served by interaction_owner_when)."""
+@dataclass
+class InteractionCounts:
+    """Interactions per month and purpose, and per purpose in the last 30 and 90 days."""
+
+    months: list[MonthCount]
+    last_30: dict[str, int]
+    last_90: dict[str, int]
+
+
+def interaction_counts(
+    user: User, today: dt.date, now: dt.datetime | None = None, months: int = MONTHS
+) -> InteractionCounts:
+    """Interactions per local calendar month and purpose for the last `months` months up to this one and,
+    when `now` is given, per purpose in the 30 and 90 days up to it: one grouped statement over an index
+    range of interaction_owner_when (owner, occurred_at, purpose), read without touching the table.
+
+    Rows are put in months by comparing occurred_at with the instants the local months begin, worked out
+    here, rather than by converting every row's time to the local zone in SQL (half the time)."""
     zone = user.zone
-    first = _month_start(today, months - 1)
-    start = dt.datetime.combine(first, dt.time(0), tzinfo=zone)
-    counts: dict[tuple[dt.date, str], int] = {}
+    starts = [_month_start(today, back) for back in range(months - 1, -1, -1)]
+    bounds = [dt.datetime.combine(m, dt.time(0), tzinfo=zone) for m in [*starts, _month_start(today, -1)]]
+    month = Case(
+        *(When(occurred_at__lt=bound, then=Value(i)) for i, bound in enumerate(bounds[1:-1])),
+        default=Value(len(starts) - 1),
+        output_field=IntegerField(),
+    )
+    lo, hi = bounds[0], bounds[-1]
+    recency: Case | Value = Value(2)
+    if now is not None:
+        lo = min(lo, now - dt.timedelta(days=90))
+        recency = Case(
+            When(occurred_at__gt=now, then=Value(2)),
+            When(occurred_at__gte=now - dt.timedelta(days=30), then=Value(0)),
+            When(occurred_at__gte=now - dt.timedelta(days=90), then=Value(1)),
+            default=Value(2),
+            output_field=IntegerField(),
+        )
+    in_months = Case(
+        When(occurred_at__gte=bounds[0], occurred_at__lt=hi, then=month),
+        default=Value(-1),
+        output_field=IntegerField(),
+    )
+    counts: dict[tuple[int, str], int] = defaultdict(int)
+    last_30: dict[str, int] = dict.fromkeys(Purpose.values, 0)
+    last_90: dict[str, int] = dict.fromkeys(Purpose.values, 0)
     rows = (
-        Interaction.objects.filter(owner=user, occurred_at__gte=start)
-        .annotate(month=TruncMonth("occurred_at", tzinfo=zone))
-        .values("month", "purpose")
-        .annotate(n=Count("pk"))
+        Interaction.objects.filter(owner=user, occurred_at__gte=lo, occurred_at__lt=max(hi, now or hi))
+        .annotate(month=in_months, recency=recency)
+        .values_list("month", "recency", "purpose")
+        # COUNT(*), not COUNT(id): the index holds no id, and reading one would mean reading the table.
+        .annotate(n=Count("*"))
         .order_by()
     )
-    for row in rows:
-        month = row["month"]
-        month = month.astimezone(zone).date() if isinstance(month, dt.datetime) else month
-        counts[(month.replace(day=1), row["purpose"])] = row["n"]
-    return [
-        MonthCount(m, counts.get((m, Purpose.PERSONAL), 0), counts.get((m, Purpose.PROFESSIONAL), 0))
-        for m in (_month_start(today, back) for back in range(months - 1, -1, -1))
-    ]
+    for month_index, recent, purpose, n in rows:
+        if month_index >= 0:
+            counts[(month_index, purpose)] += n
+        if recent <= 1:
+            last_90[purpose] += n
+            if recent == 0:
+                last_30[purpose] += n
+    return InteractionCounts(
+        months=[
+            MonthCount(m, counts[(i, Purpose.PERSONAL)], counts[(i, Purpose.PROFESSIONAL)])
+            for i, m in enumerate(starts)
+        ],
+        last_30=last_30,
+        last_90=last_90,
+    )
+
+
+def interactions_per_month(user: User, today: dt.date, months: int = MONTHS) -> list[MonthCount]:
+    """Interactions per local calendar month and purpose, for the last `months` months up to this one."""
+    return interaction_counts(user, today, months=months).months
 
 
 @dataclass(frozen=True)
@@ -477,7 +596,7 @@ class EventOutcome:
 
     @property
     def url(self) -> str:
-        return reverse("event_detail", args=[self.event_id])
+        return url_with_id("event_detail", self.event_id)
 
 
 def events_outcomes(
@@ -487,32 +606,14 @@ def events_outcomes(
     whose people met there (with a `met` interaction of that purpose) were never followed up with an
     interaction of that purpose, newest first. At most EVENTS_CAP of each.
 
-    1. One query reads each meeting at an event with the contact's clock fields. A person followed up at all
-       has a latest interaction of the purpose after the meeting (the denormalised last_<purpose>_at); only
-       for those, and only if seen recently enough to be lasting, does a correlated subquery count the later
-       interactions (CASE keeps PostgreSQL from running it for the rest).
+    1. One query reads each meeting at an event (the partial index interaction_met_at_event) with the
+       contact's timeline summary: the latest two interactions of the purpose tell whether there were none,
+       one, or at least two after the meeting, which is all is_lasting needs besides the last one's date.
     2. The policy decides, per person and event, in Python; events are tallied from those rows.
+    3. One query reads the names and dates of the events met at.
     """
     zone, table = user.zone, user.cadence_table()
-    # Whoever was last seen more than twice the longest default cadence ago has lapsed, so cannot be lasting:
-    # their later interactions are not counted (unless their own cadence may be longer).
-    lapsed_before = dt.datetime.combine(
-        today - dt.timedelta(days=2 * max(table[purpose].values())), dt.time(0), tzinfo=zone
-    )
-    last_field = (
-        "contact__last_personal_at" if purpose == Purpose.PERSONAL else "contact__last_professional_at"
-    )
-    later = (
-        Participation.objects.filter(
-            contact_id=OuterRef("contact_id"),
-            interaction__purpose=purpose,
-            interaction__occurred_at__gt=OuterRef("interaction__occurred_at"),
-        )
-        .order_by()
-        .values("contact_id")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
+    met_at = F("interaction__occurred_at")
     rows = (
         Participation.objects.filter(
             owner=user,
@@ -523,55 +624,44 @@ def events_outcomes(
             contact__archived_at__isnull=True,
         )
         .annotate(
-            later=Case(
-                When(
-                    Q(**{f"{last_field}__gt": F("interaction__occurred_at")})
-                    & (
-                        Q(**{f"{last_field}__gte": lapsed_before})
-                        | Q(**{f"contact__{purpose}_cadence_days__isnull": False})
-                    ),
-                    then=Coalesce(Subquery(later, output_field=IntegerField()), Value(0)),
-                ),
-                default=Value(0),
-                output_field=IntegerField(),
-            )
+            # Compared in SQL, so only the people with two later interactions bring their dates along.
+            followed_up=ExpressionWrapper(
+                Q(**{f"contact__last_{purpose}_at__gt": met_at}), output_field=BooleanField()
+            ),
+            two_later=ExpressionWrapper(
+                Q(**{f"contact__previous_{purpose}_at__gt": met_at}), output_field=BooleanField()
+            ),
         )
         .values_list(
             "interaction__event_id",
-            "interaction__event__name",
-            "interaction__event__start_date",
             "contact_id",
+            "followed_up",
+            "two_later",
             "interaction__occurred_at",
-            last_field,
-            "later",
-            "contact__intention",
+            f"contact__last_{purpose}_at",
+            f"contact__{purpose}_cadence_days",
             "contact__circle",
-            "contact__created_at",
-            "contact__personal_cadence_days",
-            "contact__professional_cadence_days",
         )
         .order_by()
     )
-    events: dict[int, EventOutcome] = {}
     seen: dict[int, dict[int, tuple[bool, bool]]] = defaultdict(dict)
-    for (event_id, name, start, contact_id, met_at, last_at, later_count, intention, circle, created_at,
-         personal_days, professional_days) in rows:  # fmt: skip
-        events.setdefault(event_id, EventOutcome(event_id, name, start))
-        facts = ContactFacts(
-            intention, circle, policy.local_date(created_at, zone), personal_days, professional_days
-        )
-        met_on = policy.local_date(met_at, zone)
+    for event_id, contact_id, followed_up, two_later, met, last, own_cadence, circle in rows:
         lasting = False
-        if later_count and last_at is not None:
-            last_on = policy.local_date(last_at, zone)
-            # is_lasting needs how many later interactions there were and when the last was; the dates in
-            # between do not change its answer.
-            later_on = [met_on] * (later_count - 1) + [last_on]
-            lasting = policy.is_lasting(met_on, later_on, policy.cadence_for(facts, purpose, table), today)
+        if two_later:
+            # is_lasting needs whether there were two later interactions and when the last was; the dates
+            # in between do not change its answer.
+            met_on = policy.local_date(met, zone)
+            cadence = policy.cadence_of(own_cadence, circle, purpose, table)
+            lasting = policy.is_lasting(met_on, [met_on, policy.local_date(last, zone)], cadence, today)
         before = seen[event_id].get(contact_id, (False, True))
         # Met twice at one event: lasting if either meeting led on, never followed up only if neither did.
-        followed_up = last_at is not None and last_at > met_at
         seen[event_id][contact_id] = (before[0] or lasting, before[1] and not followed_up)
+    events = {
+        pk: EventOutcome(pk, name, start)
+        for pk, name, start in Event.objects.filter(owner=user, pk__in=list(seen)).values_list(
+            "pk", "name", "start_date"
+        )
+    }
     for event_id, people in seen.items():
         outcome = events[event_id]
         outcome.met = len(people)
@@ -592,8 +682,16 @@ def events_outcomes(
 
 @dataclass
 class Drift:
-    contact: Contact
+    contact: Person
     purposes: list[str]
+
+    @property
+    def intention_url(self) -> str:
+        return url_with_id("contact_relationship", self.contact.pk)
+
+    @property
+    def log_url(self) -> str:
+        return url_with_id("dashboard_log", self.contact.pk)
 
     @property
     def other(self) -> str:
@@ -605,36 +703,28 @@ def drift_find(user: User, purpose: str) -> tuple[list[Drift], int]:
     """Contacts of intention `purpose` (never `both`) that drift (policy.is_drifting): at least 3
     interactions, none of the intention's purpose among the last 5. At most LIST_CAP by name, and how many.
 
-    1. Candidates: a drifting contact's latest interaction is not of its purpose, which the denormalised
-       dates tell without reading interactions.
-    2. One windowed query (ROW_NUMBER() per contact, newest first) reads at most the last 5 interactions
-       of each candidate; the policy decides.
+    One query reads the candidates with the purposes of their latest interactions (the timeline summary):
+    a drifting contact's latest interaction is not of its purpose, which the denormalised dates tell. The
+    policy decides.
     """
-    last = "last_personal_at" if purpose == Purpose.PERSONAL else "last_professional_at"
-    candidates = Contact.objects.filter(
-        owner=user, archived_at__isnull=True, intention=purpose, last_interaction_at__isnull=False
-    ).filter(Q(**{f"{last}__isnull": True}) | Q(**{f"{last}__lt": F("last_interaction_at")}))
-    recent = (
-        Participation.objects.filter(owner=user, contact__in=candidates.values("pk"))
-        .annotate(
-            row=Window(
-                RowNumber(),
-                partition_by=[F("contact_id")],
-                order_by=[F("interaction__occurred_at").desc(), F("interaction_id").desc()],
-            )
+    last = f"last_{purpose}_at"
+    candidates = (
+        Contact.objects.filter(
+            owner=user, archived_at__isnull=True, intention=purpose, last_interaction_at__isnull=False
         )
-        .filter(row__lte=policy.DRIFT_WINDOW)
-        .values_list("contact_id", "interaction__purpose", "row")
+        .filter(Q(**{f"{last}__isnull": True}) | Q(**{f"{last}__lt": F("last_interaction_at")}))
+        .values_list("pk", "display_name", "circle", "recent_purposes")
     )
-    purposes: dict[int, list[tuple[int, str]]] = defaultdict(list)
-    for contact_id, interaction_purpose, row in recent:
-        purposes[contact_id].append((row, interaction_purpose))
-    newest_first = {cid: [p for _, p in sorted(rows)] for cid, rows in purposes.items()}
-    drifting = [cid for cid, ps in newest_first.items() if policy.is_drifting(purpose, ps)]
-    shown = Contact.objects.filter(owner=user, pk__in=drifting).order_by(Lower("display_name"), "pk")[
-        :LIST_CAP
+    drifting = sorted(
+        (name.lower(), pk, name, circle, recent.split(","))
+        for pk, name, circle, recent in candidates
+        if policy.is_drifting(purpose, recent.split(",") if recent else [])
+    )
+    shown = [
+        Drift(Person(pk=pk, display_name=name, circle=circle, intention=purpose), purposes)
+        for _, pk, name, circle, purposes in drifting[:LIST_CAP]
     ]
-    return [Drift(c, newest_first[c.pk]) for c in shown], len(drifting)
+    return shown, len(drifting)
 
 
 # The one-click log ------------------------------------------------------------------------------------------
@@ -692,15 +782,18 @@ class Dashboard:
 def dashboard_build(user: User, purpose: str, today: dt.date, now: dt.datetime) -> Dashboard:
     """Everything one dashboard shows, for `user` on their local date `today` at `now`."""
     people = people_overview(user, purpose, today)
+    counts = interaction_counts(user, today, now)
     lasting, unfollowed = events_outcomes(user, purpose, today)
     drift, drift_total = drift_find(user, purpose)
     return Dashboard(
         purpose=purpose,
-        headline=headline_numbers(user, purpose, today, now),
+        headline=headline_numbers(
+            user, purpose, today, now, people=sum(b.count for b in people.health), counts=counts
+        ),
         attention=people.attention,
         attention_total=people.attention_total,
         health=people.health,
-        chart=chart_build(interactions_per_month(user, today)),
+        chart=chart_build(counts.months),
         lasting_events=lasting,
         unfollowed_events=unfollowed,
         drift=drift,

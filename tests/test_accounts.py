@@ -8,9 +8,10 @@ from urllib.parse import urlsplit
 import pytest
 from django.core import mail
 from django.core.cache import cache
-from django.urls import reverse
+from django.urls import reverse, set_script_prefix
 
 from accounts.models import User
+from accounts.pages import url_with_id
 from accounts.ratelimit import RateLimit
 from contacts.models import Contact
 from interactions.models import Event, Interaction
@@ -526,3 +527,18 @@ def test_a_deleted_user_cannot_log_in_again(client, db):
     response = client.post(reverse("login"), {"username": "carol", "password": PASSWORD})
     assert response.status_code == 200
     assert logged_in_user_id(client) is None
+
+
+@pytest.mark.parametrize("name", ["contact_detail", "event_detail", "followup_snooze", "dashboard_log"])
+def test_links_built_from_an_id_are_the_ones_django_reverses(name):
+    for pk in (1, 42, 1234567):
+        assert url_with_id(name, pk) == reverse(name, args=[pk])
+
+
+def test_links_built_from_an_id_keep_the_script_prefix():
+    set_script_prefix("/kith/")
+    try:
+        assert url_with_id("contact_detail", 7) == "/kith/contacts/7/" == reverse("contact_detail", args=[7])
+    finally:
+        set_script_prefix("/")
+    assert url_with_id("contact_detail", 7) == "/contacts/7/"

@@ -170,7 +170,7 @@ def test_drift_needs_all_of_the_last_five_to_miss_the_intention(alice):
 
     drift, _ = drift_find(alice, Purpose.PERSONAL)
 
-    assert [d.contact for d in drift] == [friend]
+    assert [d.contact.pk for d in drift] == [friend.pk]
     assert drift[0].purposes == [Purpose.PROFESSIONAL] * 5
 
 

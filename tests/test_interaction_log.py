@@ -13,6 +13,7 @@ from interactions.actions import (
     interaction_default_purpose,
     interaction_delete,
     interaction_log,
+    interaction_update,
 )
 from tests.factories import ContactFactory, EventFactory
 
@@ -66,6 +67,46 @@ def test_deleting_the_latest_interaction_falls_back_to_the_one_before(alice):
     interaction_delete(latest)
     ana.refresh_from_db()
     assert ana.last_interaction_at == ana.last_personal_at == earlier
+
+
+@pytest.mark.django_db
+def test_the_timeline_summary_follows_logs_edits_and_deletes(alice):
+    """The two latest of each purpose and the purposes of the latest five, newest first, which drift and
+    lasting relationships are read from."""
+    ana = ContactFactory(owner=alice, intention=Intention.PROFESSIONAL)
+    start = timezone.now() - dt.timedelta(days=60)
+    logged = [
+        interaction_log(
+            alice,
+            [ana],
+            occurred_at=start + dt.timedelta(days=day),
+            setting=Setting.INFORMAL,
+            purpose=purpose,
+        )
+        for day, purpose in enumerate([W, W, P, P, P, W, P])
+    ]
+    ana.refresh_from_db()
+    assert ana.recent_purpose_list == [P, W, P, P, P]
+    assert (ana.last_professional_at, ana.previous_professional_at) == (
+        logged[5].occurred_at,
+        logged[1].occurred_at,
+    )
+    assert (ana.last_personal_at, ana.previous_personal_at) == (logged[6].occurred_at, logged[4].occurred_at)
+
+    interaction_update(logged[6], purpose=W)
+    ana.refresh_from_db()
+    assert ana.recent_purpose_list == [W, W, P, P, P]
+    assert ana.previous_professional_at == logged[5].occurred_at
+
+    for interaction in logged[:6]:
+        interaction_delete(interaction)
+    ana.refresh_from_db()
+    assert ana.recent_purpose_list == [W]
+    assert (ana.last_personal_at, ana.previous_personal_at, ana.previous_professional_at) == (
+        None,
+        None,
+        None,
+    )
 
 
 @pytest.mark.django_db

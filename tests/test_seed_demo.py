@@ -15,7 +15,7 @@ from django.test import override_settings
 from accounts.choices import Circle, Intention, Purpose, Setting
 from accounts.models import User
 from contacts.models import Contact, EmailAddress, PhoneNumber, Tag
-from interactions.actions import interaction_default_purpose
+from interactions.actions import SUMMARY_FIELDS, contacts_refresh_last_seen, interaction_default_purpose
 from interactions.models import Event, FollowUp, Interaction, Kind, Participation
 from tests.factories import ContactFactory, UserFactory
 
@@ -138,6 +138,15 @@ class TestTheDefaultDemo:
             assert contact.created_at < (contact.first or NOW_AT), contact
             assert contact.updated_at == contact.created_at
         assert rows.filter(last_interaction_at__isnull=False).count() >= 50
+
+    def test_the_timeline_summary_is_what_the_refresh_works_out(self, demo):
+        # The seeder writes the summary from its plan; the refresh reads the interactions. Nothing to change.
+        ids = list(Contact.objects.filter(owner=demo).values_list("pk", flat=True))
+        before = list(Contact.objects.filter(owner=demo).order_by("pk").values(*SUMMARY_FIELDS))
+        assert contacts_refresh_last_seen(ids) == 0
+        assert list(Contact.objects.filter(owner=demo).order_by("pk").values(*SUMMARY_FIELDS)) == before
+        assert sum(1 for row in before if row["previous_personal_at"]) > 10
+        assert sum(1 for row in before if len(row["recent_purposes"].split(",")) == 5) > 10
 
     def test_history_spans_the_past_year_up_to_now(self, demo):
         interactions = Interaction.objects.filter(owner=demo)
