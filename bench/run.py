@@ -8,8 +8,10 @@ are on the database DATABASE_URL names, at full size and at one tenth, so the gr
    requested once to warm caches, then `--repeat` times. For each: median and p95 server time, the SQL
    query count, and the ratio of the page's time to the time of its SQL alone (the queries captured with
    CaptureQueriesContext, executed again raw: the floor the database sets).
-3. The tick: one digests_send_due over all users at a moment when every user's digest hour has come, in a
-   transaction rolled back after each run so every run sees the same due follow-ups (mail to locmem).
+3. The tick: what Celery beat runs every five minutes (digests_due: find the users whose digest is due,
+   create their digests, take them to send) over all users at a moment when every user's digest hour has
+   come, in a transaction rolled back after each run so every run sees the same due follow-ups. Then what
+   a worker does per digest it is handed (digest_send), for SENDS of them (mail to locmem).
 4. Write bench/results.json and print a table per size, then the full/tenth ratios.
 
 Usage: python bench/run.py [--repeat 15] [--tick-repeat 3] [--sizes tenth,full] [--reuse] [--merge]
@@ -45,7 +47,7 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 from accounts.models import User  # noqa: E402
 from contacts.models import Contact  # noqa: E402
 from interactions.demo import BENCH_PREFIX, DemoSize, seed_demo  # noqa: E402
-from interactions.digests import digests_due, digests_send_due  # noqa: E402
+from interactions.digests import digest_send, digests_due  # noqa: E402
 from interactions.models import Participation  # noqa: E402
 
 # Fixed, so that two runs build the same data and the tick finds the same follow-ups due. 09:00 in London
@@ -59,6 +61,8 @@ SIZES = {
 # Interactions per contact of the many small users, as for the big one: 10.
 PER_CONTACT = 10
 RESULTS = ROOT / "bench" / "results.json"
+# Digests sent one by one, as workers do, for "digest: send one".
+SENDS = 25
 
 
 def _ms(seconds: float) -> float:
@@ -162,6 +166,27 @@ def measure_tick(repeat: int, tick: Callable[[], object]) -> dict[str, float]:
     return result
 
 
+def measure_send(count: int) -> dict[str, float]:
+    """What a worker does per queued digest: claim it, build it, send it, record it. The tick queues the
+    digests in a transaction rolled back at the end; the first `count` are sent one by one and timed."""
+    times, sql_times, queries = [], [], []
+    with transaction.atomic():
+        for digest_id in digests_due(NOW)[:count]:
+            with CaptureQueriesContext(connection) as captured:
+                began = time.perf_counter()
+                outcome = digest_send(digest_id, now=NOW)
+                times.append(time.perf_counter() - began)
+            assert outcome == "sent", outcome
+            queries.append(len(captured.captured_queries))
+            with transaction.atomic():
+                sql_times.append(_sql_alone(captured.captured_queries))
+                transaction.set_rollback(True)
+        transaction.set_rollback(True)
+    result = _summary(times, sql_times, round(statistics.median(queries)))
+    result["outcome"] = f"{len(times)} digests sent, one at a time"
+    return result
+
+
 def measure(repeat: int, tick_repeat: int) -> dict[str, dict[str, float]]:
     big = User.objects.get(username=BIG)
     client = Client()
@@ -182,11 +207,10 @@ def measure(repeat: int, tick_repeat: int) -> dict[str, dict[str, float]]:
         "contact page": f"/contacts/{busiest['contact_id']}/",
     }
     results = {name: measure_page(client, url, repeat) for name, url in pages.items()}
-    # The tick as Celery beat runs it (find the users whose digest is due, create and queue their digests;
-    # workers send them in parallel), and the whole of digests_send_due, which also sends every digest in
-    # this one process, as `manage.py send_followups` does from cron.
+    # The tick as Celery beat runs it (find the users whose digest is due, create and queue their digests),
+    # and the work of a worker per digest (workers send them in parallel).
     results["tick: queue"] = measure_tick(tick_repeat, lambda: digests_due(NOW))
-    results["tick: send all"] = measure_tick(tick_repeat, lambda: digests_send_due(now=NOW))
+    results["digest: send one"] = measure_send(SENDS)
     return results
 
 
@@ -217,7 +241,7 @@ def main() -> None:
     # The test client's host and the locmem mail backend, without setup_test_environment's instrumented
     # template rendering, which copies every context for the test client and would be timed too.
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
-    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    settings.MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
     mail.outbox = []
     report: dict[str, object] = {
         "database": connection.vendor,

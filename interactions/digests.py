@@ -9,8 +9,9 @@ counting older ones still open (emailed before, not done, snoozed or dismissed).
 How it is sent exactly once: scheduled work lives in rows, never in broker ETAs.
 - `digests_due(now)`, the tick: finds users whose local digest time has come (`User.next_digest_at`, worked
   out by contacts.policy across daylight-saving changes), creates their Digest row for that local date
-  (insert-or-get on the unique (owner, local_date) key), and takes every digest waiting to be sent: new ones,
-  failed ones whose backoff ended, and claims whose worker died (lease expired).
+  (a few statements per batch of users; the insert skips rows already on the unique (owner, local_date)
+  key), and takes every digest waiting to be sent: new ones, failed ones whose backoff ended, and claims
+  whose worker died (lease expired).
 - `digest_send(digest_id)`: claims the digest with a conditional UPDATE and sends only when it won; then, in
   one short transaction, records the Message-ID and moves the follow-ups scheduled -> sent. A failure is
   recorded with its error and retried with backoff by a later tick.
@@ -27,14 +28,15 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
-from collections import Counter
-from collections.abc import Iterable
+from collections import Counter, defaultdict
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, make_msgid
 from django.db import OperationalError, close_old_connections, transaction
-from django.db.models import F, Q
+from django.db.models import Case, DateTimeField, Exists, F, OuterRef, Q, Value, When, Window
+from django.db.models.functions import RowNumber
 from django.urls import reverse
 from django.utils import timezone
 
@@ -66,6 +68,10 @@ RETRY_FIRST = dt.timedelta(minutes=2)
 RETRY_LONGEST = dt.timedelta(hours=1)
 MAX_ATTEMPTS = 8
 TICK_BATCH = 500
+# The User columns a digest schedule is read from.
+_SCHEDULE_FIELDS = ("time_zone", "digest_hour", "digest_frequency", "digest_weekday")
+# The FollowUp columns "most overdue first" and the grouping read.
+_RANK_FIELDS = ("purpose", "reason", "state", "due_on", "snoozed_until", "clock_since", "cadence_days")
 _RECORD_ATTEMPTS = 3
 _SNIPPET = 160
 
@@ -131,26 +137,27 @@ def followup_wording(
 
 
 def _last_interactions(followups: Iterable[FollowUp]) -> dict[tuple[int, str], Interaction]:
-    """Each contact's latest interaction of each follow-up's purpose, reading newest first and stopping once
-    every one is found."""
+    """Each contact's latest interaction of each follow-up's purpose, in one query that returns only those:
+    the newest participation per contact and purpose, not every one of the listed contacts."""
     wanted = {(f.contact_id, f.purpose) for f in followups}
-    found: dict[tuple[int, str], Interaction] = {}
     if not wanted:
-        return found
+        return {}
     rows = (
         Participation.objects.filter(
             contact_id__in={c for c, _ in wanted}, interaction__purpose__in={p for _, p in wanted}
         )
+        .annotate(
+            newest=Window(
+                RowNumber(),
+                partition_by=[F("contact_id"), F("interaction__purpose")],
+                order_by=[F("interaction__occurred_at").desc(), F("interaction_id").desc()],
+            )
+        )
+        .filter(newest=1)
         .select_related("interaction__event")
-        .order_by("-interaction__occurred_at", "-interaction_id")
     )
-    for row in rows.iterator(chunk_size=200):
-        key = (row.contact_id, row.interaction.purpose)
-        if key in wanted and key not in found:
-            found[key] = row.interaction
-            if len(found) == len(wanted):
-                break
-    return found
+    found = {(row.contact_id, row.interaction.purpose): row.interaction for row in rows}
+    return {key: interaction for key, interaction in found.items() if key in wanted}
 
 
 @dataclass
@@ -197,18 +204,26 @@ class DigestContent:
         return sum(len(group.items) + group.more for group in self.groups)
 
 
-def digest_followups(user: User, local_date: dt.date) -> FollowUpQuerySet:
-    """The follow-ups a digest on `local_date` may email: not emailed yet (scheduled and due, or snoozed
-    until then), of contacts that get reminders, professional ones only on working days."""
+def _followups_sendable(local_date: dt.date) -> FollowUpQuerySet:
+    """Every user's follow-ups a digest on `local_date` may email: not emailed yet (scheduled and due, or
+    snoozed until then), of contacts that get reminders, professional ones only on working days. The one
+    definition of these rules: one user's digest and the tick's "who has something to send" both read it."""
     purposes = [p for p in Purpose.values if policy.followup_sendable(p, local_date)]
     return (
-        FollowUp.objects.filter(owner=user, purpose__in=purposes)
+        FollowUp.objects.filter(purpose__in=purposes)
         .active()
         .filter(
             Q(state=FollowUpState.SCHEDULED, due_on__lte=local_date)
             | Q(state=FollowUpState.SNOOZED, snoozed_until__lte=local_date)
         )
     )
+
+
+def digest_followups(user: User, local_date: dt.date) -> FollowUpQuerySet:
+    """The follow-ups `user`'s digest on `local_date` may email (see `_followups_sendable`)."""
+    # A follow-up's contact is always its owner's (accounts.ownership); saying so again lets PostgreSQL read
+    # this user's contacts through their owner index instead of every contact of every user.
+    return _followups_sendable(local_date).filter(owner=user, contact__owner=user)
 
 
 def digest_content(user: User, local_date: dt.date, *, test: bool = False) -> DigestContent | None:
@@ -218,10 +233,15 @@ def digest_content(user: User, local_date: dt.date, *, test: bool = False) -> Di
     2. The count of older follow-ups still open: emailed before and not yet done, snoozed or dismissed.
     3. For each one listed: the wording by its purpose, and its signed one-click links.
     """
-    followups = list(digest_followups(user, local_date).select_related("contact"))
-    if not followups and not test:
+    # Ranked on the few columns the order needs; only the listed ones (at most GROUP_CAP a group) are then
+    # read whole, with their contacts: a user with thousands due does not load thousands of contacts.
+    ranked = list(digest_followups(user, local_date).only(*_RANK_FIELDS))
+    if not ranked and not test:
         return None
-    groups = followups_group(followups, local_date, cap=GROUP_CAP)
+    groups = followups_group(ranked, local_date, cap=GROUP_CAP)
+    full = FollowUp.objects.select_related("contact").in_bulk([f.pk for group in groups for f in group.items])
+    for group in groups:
+        group.items = [full[f.pk] for f in group.items if f.pk in full]
     listed = [f for group in groups for f in group.items]
     last = _last_interactions(listed)
     content = DigestContent(user, local_date, test=test)
@@ -315,36 +335,91 @@ def _next_digest_at(
     return policy.digest_moment(schedule, next_on) if next_on else None
 
 
+def _owners_with_followups_sendable(owner_ids: Collection[int], local_date: dt.date) -> set[int]:
+    """Which of `owner_ids` have a follow-up their digest on `local_date` may email, in one query.
+
+    The question is asked per user in the select list, not as a WHERE EXISTS: PostgreSQL turns the latter
+    into a join over every due follow-up of the batch (tens of thousands of rows), while this looks up each
+    user's follow-ups through the owner index and stops at the first that may be sent."""
+    rows = (
+        User.objects.filter(pk__in=owner_ids)
+        .annotate(sendable=Exists(_followups_sendable(local_date).filter(owner=OuterRef("pk"))))
+        .values_list("pk", "sendable")
+    )
+    return {pk for pk, sendable in rows if sendable}
+
+
+def _digests_create_batch(users: list[User], now: dt.datetime) -> None:
+    """Create the due Digest rows of one batch of users and move each of them on, in a few statements
+    whatever the batch's size.
+
+    1. The local date due now and the next moment to look, from the policy, once per distinct schedule
+       (time zone, hour, frequency, weekday): most users share a few.
+    2. Per distinct due date (a few at any moment), one query for the owners with something to send; a user
+       with nothing due, or with no address to send to, gets no row (no digest).
+    3. One insert that skips rows already there on (owner, local_date): a second or concurrent tick, or a
+       digest already sent today, leaves the existing row as it is.
+    4. One UPDATE of `next_digest_at`, guarded per schedule: a user whose time zone, hour, frequency or
+       weekday is no longer the one read keeps the value a settings change gave them.
+    """
+    by_schedule: dict[DigestSchedule, list[User]] = defaultdict(list)
+    for user in users:
+        by_schedule[DigestSchedule.from_user(user)].append(user)
+    due: dict[dt.date, list[int]] = defaultdict(list)
+    moves: list[When] = []
+    for schedule, group in by_schedule.items():
+        due_on = policy.digest_due_on(schedule, now)
+        if due_on is not None:
+            due[due_on] += [user.pk for user in group if user.reminder_address]
+        moves.append(
+            When(
+                Q(
+                    pk__in=[user.pk for user in group],
+                    time_zone=schedule.time_zone,
+                    digest_hour=schedule.hour,
+                    digest_frequency=schedule.frequency,
+                    digest_weekday=schedule.weekday,
+                ),
+                then=Value(_next_digest_at(schedule, now, due_on), output_field=DateTimeField()),
+            )
+        )
+    rows = [
+        Digest(owner_id=owner_id, local_date=on, available_at=now)
+        for on, owner_ids in due.items()
+        for owner_id in _owners_with_followups_sendable(owner_ids, on)
+    ]
+    if rows:
+        Digest.objects.bulk_create(rows, ignore_conflicts=True)
+    User.objects.filter(pk__in=[user.pk for user in users]).update(
+        next_digest_at=Case(*moves, default=F("next_digest_at"))
+    )
+
+
 def _digests_create_due(now: dt.datetime) -> int:
     """Create the Digest rows of users whose digest time has come and who have follow-ups due; move every
     user looked at on to their next digest moment. Returns how many users it looked at.
 
-    1. Users with digests on whose `next_digest_at` has come or is unset, through the partial index.
-    2. The local date due now, from the policy; a user with nothing due gets no row (no digest).
-    3. Insert-or-get on (owner, local_date): a second tick, or a digest already sent today, finds the row.
-    4. `next_digest_at` moves on only if the schedule is still the one read, so a settings change made
-       meanwhile is not overwritten.
+    1. Users with digests on whose `next_digest_at` has come or is unset, through the partial index, a batch
+       at a time, reading only the columns the schedule and the address need.
+    2. Each batch is locked for its own short transaction (FOR NO KEY UPDATE, which still lets the user add
+       contacts). A concurrent tick skips the locked users instead of waiting for them, so two ticks share
+       the work, never update the same users at once, and cannot deadlock; a user whose row another
+       transaction holds (a settings save) is left to the next tick.
+    3. The batch's digests and moves, in a few statements (`_digests_create_batch`).
     """
     looked_at = 0
     after_pk = 0
     while True:
-        users = list(
-            User.objects.exclude(digest_frequency=DigestFrequency.OFF)
-            .filter(Q(next_digest_at__lte=now) | Q(next_digest_at__isnull=True), pk__gt=after_pk)
-            .order_by("pk")[:TICK_BATCH]
-        )
-        for user in users:
-            schedule = DigestSchedule.from_user(user)
-            due_on = policy.digest_due_on(schedule, now)
-            if due_on is not None and user.reminder_address and digest_followups(user, due_on).exists():
-                Digest.objects.get_or_create(owner=user, local_date=due_on, defaults={"available_at": now})
-            User.objects.filter(
-                pk=user.pk,
-                time_zone=user.time_zone,
-                digest_hour=user.digest_hour,
-                digest_frequency=user.digest_frequency,
-                digest_weekday=user.digest_weekday,
-            ).update(next_digest_at=_next_digest_at(schedule, now, due_on))
+        with transaction.atomic():
+            users = list(
+                User.objects.select_for_update(skip_locked=True, no_key=True)
+                .exclude(digest_frequency=DigestFrequency.OFF)
+                .filter(Q(next_digest_at__lte=now) | Q(next_digest_at__isnull=True), pk__gt=after_pk)
+                .only("email", "reminder_email", *_SCHEDULE_FIELDS)
+                .order_by("pk")[:TICK_BATCH]
+            )
+            if users:
+                _digests_create_batch(users, now)
         looked_at += len(users)
         if len(users) < TICK_BATCH:
             return looked_at
@@ -364,16 +439,22 @@ def _waiting(now: dt.datetime) -> Q:
 def _digests_take_waiting(now: dt.datetime) -> list[int]:
     """Take the digests waiting to be sent, and hide them from other ticks for one lease, so a digest queued
     once is not queued again by every tick while it waits its turn. Rows another tick is taking are
-    skipped (skip_locked), so concurrent ticks share the work."""
-    with transaction.atomic():
-        ids = list(
-            Digest.objects.select_for_update(skip_locked=True)
-            .filter(_waiting(now))
-            .order_by("available_at", "pk")
-            .values_list("pk", flat=True)[:TICK_BATCH]
-        )
-        Digest.objects.filter(pk__in=ids).update(status=DigestStatus.PENDING, available_at=now + LEASE)
-    return ids
+    skipped (skip_locked), so concurrent ticks share the work. Taken TICK_BATCH at a time, each batch in its
+    own short transaction, until none is left: a morning when every user's digest is due sends them all
+    now, not a batch per tick."""
+    taken: list[int] = []
+    while True:
+        with transaction.atomic():
+            ids = list(
+                Digest.objects.select_for_update(skip_locked=True)
+                .filter(_waiting(now))
+                .order_by("available_at", "pk")
+                .values_list("pk", flat=True)[:TICK_BATCH]
+            )
+            Digest.objects.filter(pk__in=ids).update(status=DigestStatus.PENDING, available_at=now + LEASE)
+        taken += ids
+        if len(ids) < TICK_BATCH:
+            return taken
 
 
 def digests_due(now: dt.datetime) -> list[int]:

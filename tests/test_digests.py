@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections import Counter
 from email import message_from_bytes
 from zoneinfo import ZoneInfo
 
@@ -15,6 +16,8 @@ import pytest
 import time_machine
 from django.core import mail
 from django.core.management import call_command
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.choices import Intention, Purpose
@@ -34,7 +37,7 @@ from interactions.digests import (
 )
 from interactions.followups import followup_done, followup_snooze, followups_replan
 from interactions.models import Digest, DigestStatus, FollowUp, FollowUpState
-from tests.factories import ContactFactory, UserFactory
+from tests.factories import ContactFactory, EventFactory, InteractionFactory, UserFactory
 
 P, W = Purpose.PERSONAL, Purpose.PROFESSIONAL
 MONDAY_8AM = dt.datetime(2025, 6, 2, 7, 0, tzinfo=dt.UTC)  # 08:00 in London (BST)
@@ -221,6 +224,45 @@ def test_wording_follows_each_follow_ups_purpose(alice, frozen):
     assert "Propose a next step" in network and "Notes: Runs a climbing gym" in network
 
 
+def test_each_follow_up_recalls_the_last_interaction_of_its_own_purpose(alice, frozen):
+    ana = person(alice, "Ana", Intention.BOTH)
+    ben = person(alice, "Ben")
+    pycon = EventFactory(owner=alice, name="PyCon")
+
+    def met(days_ago: int, purpose: str, notes: str, event=None) -> None:
+        InteractionFactory(
+            owner=alice,
+            contacts=[ana],
+            purpose=purpose,
+            notes=notes,
+            event=event,
+            occurred_at=MONDAY_8AM - dt.timedelta(days=days_ago),
+        )
+
+    met(40, P, "Dinner at hers")
+    met(20, P, "Climbing; her sister just had a baby")
+    met(50, W, "An old pitch")
+    met(30, W, "Talked about the grant", event=pycon)
+    clock(ana, P, elapsed=40, cadence=30)
+    FollowUp.objects.create(
+        owner=alice,
+        contact=ana,
+        purpose=W,
+        reason=Reason.AFTER_MEETING,
+        clock_since=MONDAY - dt.timedelta(days=30),
+        cadence_days=14,
+        due_on=MONDAY - dt.timedelta(days=16),
+    )
+    clock(ben, elapsed=40, cadence=30)
+    digests_send_due(MONDAY_8AM)
+    friendships, network = mail.outbox[0].body.split("NETWORK")
+    ana_part, ben_part = friendships.split("* Ben:")
+    assert "Last time, 13 May: Climbing; her sister just had a baby" in ana_part
+    assert "Last time" not in ben_part  # nothing logged with Ben yet
+    assert "Thank them for the conversation at PyCon on 3 May" in network
+    assert "Last time, 3 May: Talked about the grant" in network
+
+
 def test_names_and_notes_cannot_inject_headers_or_markup(alice, frozen):
     eve = person(
         alice, "Eve\r\nBcc: mallory@evil.example\n<script>alert(1)</script>", notes="<b>bold</b>\nline two"
@@ -351,6 +393,106 @@ def test_each_user_gets_their_digest_at_their_own_hour_once_a_day_across_a_clock
                 digest.sent_at,
             )
             assert digest.status == DigestStatus.SENT
+
+
+# The tick, many users at once -----------------------------------------------------------------------------
+
+SUNDAY = MONDAY - dt.timedelta(days=1)
+TUESDAY_8AM = MONDAY_8AM + dt.timedelta(days=1)
+
+
+def due_users(count: int, **fields) -> list[User]:
+    """`count` users, each with a friend whose requested follow-up is due by their date at MONDAY_8AM."""
+    users = []
+    for _ in range(count):
+        user = UserFactory(**fields)
+        requested(person(user, "Ana"), SUNDAY)
+        users.append(user)
+    return users
+
+
+def next_look(user: User) -> dt.datetime | None:
+    return User.objects.values_list("next_digest_at", flat=True).get(pk=user.pk)
+
+
+def test_many_users_due_in_one_tick_each_get_one_digest_for_their_own_local_date(frozen, monkeypatch):
+    # Small batches, so the tick walks several; three zones, so it handles more than one local date at once:
+    # at MONDAY_8AM it is Monday 08:00 in London, Monday 19:00 in Auckland and Sunday 21:00 in Honolulu.
+    monkeypatch.setattr(digests, "TICK_BATCH", 4)
+    zones = {"Europe/London": MONDAY, "Pacific/Auckland": MONDAY, "Pacific/Honolulu": SUNDAY}
+    users = [user for zone in zones for user in due_users(5, time_zone=zone)]
+    taken = digests_due(MONDAY_8AM)
+    created = Counter(Digest.objects.values_list("owner_id", "local_date"))
+    assert created == Counter({(user.pk, zones[user.time_zone]): 1 for user in users})
+    # One tick takes every digest waiting, batch after batch, each once; the next finds none.
+    assert sorted(taken) == sorted(Digest.objects.values_list("pk", flat=True))
+    assert digests_due(MONDAY_8AM + dt.timedelta(minutes=5)) == []
+    for user in users:
+        schedule = DigestSchedule.from_user(user)
+        tomorrow = zones[user.time_zone] + dt.timedelta(days=1)
+        assert next_look(user) == policy.digest_moment(schedule, tomorrow)
+
+
+def test_users_with_nothing_to_send_get_no_digest_but_are_moved_on(frozen):
+    (due,) = due_users(1)
+    not_yet = UserFactory()
+    clock(person(not_yet, "Ana"), elapsed=10, cadence=30)
+    no_address = UserFactory(email="")
+    requested(person(no_address, "Ana"), SUNDAY)
+    weekly = UserFactory(digest_frequency=DigestFrequency.WEEKLY, digest_weekday=2)  # Wednesdays
+    requested(person(weekly, "Ana"), SUNDAY)
+    digests_due(MONDAY_8AM)
+    assert list(Digest.objects.values_list("owner_id", flat=True)) == [due.pk]
+    for user in (due, not_yet, no_address):
+        assert next_look(user) == TUESDAY_8AM
+    assert next_look(weekly) == dt.datetime(2025, 6, 4, 7, 0, tzinfo=dt.UTC)
+    # None of them gets a digest from a later tick today.
+    digests_due(MONDAY_8AM + dt.timedelta(hours=1))
+    assert Digest.objects.count() == 1
+
+
+def test_a_schedule_changed_while_the_tick_runs_is_kept(alice, frozen, monkeypatch):
+    clock(person(alice, "Ana"), elapsed=40, cadence=30)
+    (bob,) = due_users(1)
+    between_read_and_write = digests._owners_with_followups_sendable
+
+    def alice_changes_her_hour(owner_ids, local_date):
+        user = User.objects.get(pk=alice.pk)
+        user.digest_hour = 18
+        user.settings_save({"digest_hour"})
+        return between_read_and_write(owner_ids, local_date)
+
+    monkeypatch.setattr(digests, "_owners_with_followups_sendable", alice_changes_her_hour)
+    digests_due(MONDAY_8AM)
+    monkeypatch.undo()
+    assert next_look(bob) == TUESDAY_8AM
+    assert next_look(alice) is None  # what her settings change left, not the moment the tick worked out
+    # The next tick works her moment out from her new hour: 18:00 in London.
+    digests_due(MONDAY_8AM + dt.timedelta(minutes=5))
+    assert next_look(alice) == MONDAY_8AM + dt.timedelta(hours=10)
+
+
+def test_a_tick_looking_at_a_user_again_the_same_day_creates_no_second_digest(alice, frozen):
+    clock(person(alice, "Ana"), elapsed=40, cadence=30)
+    assert digests_send_due(MONDAY_8AM) == "1 sent"
+    for minutes in (5, 10):
+        # A schedule change clears the moment, so the tick looks at her again on a day already handled.
+        User.objects.filter(pk=alice.pk).update(next_digest_at=None)
+        assert digests_send_due(MONDAY_8AM + dt.timedelta(minutes=minutes)) == "nothing due"
+    assert Digest.objects.get().status == DigestStatus.SENT
+    assert len(mail.outbox) == 1
+    assert next_look(alice) == TUESDAY_8AM
+
+
+def test_the_tick_asks_the_database_as_often_for_fifty_users_as_for_five(frozen):
+    counts = []
+    for count in (5, 50):
+        due_users(count)
+        with CaptureQueriesContext(connection) as captured:
+            assert len(digests_due(MONDAY_8AM)) == count
+        counts.append(len(captured.captured_queries))
+    assert counts[0] == counts[1] <= 10
+    assert Digest.objects.count() == 55
 
 
 # Claims, failures and take-overs --------------------------------------------------------------------------

@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 import pytest
 from django.core import mail
-from django.db import connections
+from django.db import connections, transaction
 
 from accounts.choices import Intention, Purpose
 from accounts.models import User
@@ -128,3 +128,47 @@ def test_a_failed_send_is_retried(monkeypatch):
     assert digests_send_due(digest.available_at) == "1 sent"
     assert len(mail.outbox) == 1
     assert FollowUp.objects.get().state == FollowUpState.SENT
+
+
+def test_ticks_at_once_over_many_batches_create_each_digest_once_and_move_everyone_on(monkeypatch):
+    monkeypatch.setattr(digests, "TICK_BATCH", 15)
+    users = users_with_a_follow_up_due(150)
+    quiet = User.objects.bulk_create(
+        User(username=f"quiet{n}", email=f"quiet{n}@example.com", time_zone="Europe/London")
+        for n in range(50)
+    )
+    run_at_once(6, lambda: digests_due(MONDAY_8AM))
+    assert Counter(Digest.objects.values_list("owner_id", "local_date")) == Counter(
+        {(user.pk, MONDAY): 1 for user in users}
+    )
+    tuesday_8am = MONDAY_8AM + dt.timedelta(days=1)
+    moved = User.objects.filter(pk__in=[user.pk for user in users + quiet], next_digest_at=tuesday_8am)
+    assert moved.count() == 200
+
+
+def test_a_user_whose_row_is_being_saved_is_left_to_the_next_tick():
+    """The tick does not wait for a user row another transaction holds (a settings save, say): it skips the
+    user, and the next tick, once the row is free, creates their digest."""
+    busy, free = users_with_a_follow_up_due(2)
+    locked, release = threading.Event(), threading.Event()
+
+    def hold_the_row() -> None:
+        try:
+            with transaction.atomic():
+                User.objects.filter(pk=busy.pk).update(first_name="Busy")  # a save, not committed yet
+                locked.set()
+                release.wait(timeout=30)
+        finally:
+            connections.close_all()
+
+    holder = threading.Thread(target=hold_the_row)
+    holder.start()
+    try:
+        assert locked.wait(timeout=30)
+        assert len(digests_due(MONDAY_8AM)) == 1
+        assert list(Digest.objects.values_list("owner_id", flat=True)) == [free.pk]
+    finally:
+        release.set()
+        holder.join(timeout=30)
+    assert len(digests_due(MONDAY_8AM + dt.timedelta(minutes=5))) == 1
+    assert sorted(Digest.objects.values_list("owner_id", flat=True)) == sorted([busy.pk, free.pk])
