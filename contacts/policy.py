@@ -157,12 +157,8 @@ def clock_purposes(intention: str) -> tuple[str, ...]:
 def cadence_for(contact: ContactFacts, purpose: str, table: CadenceTable) -> int:
     """Days between follow-ups of one purpose: the contact's own cadence, else the user's default for
     its circle."""
-    return cadence_of(contact.cadence_override(purpose), contact.circle, purpose, table)
-
-
-def cadence_of(own: int | None, circle: str, purpose: str, table: CadenceTable) -> int:
-    """cadence_for from a contact's own cadence of `purpose` (None if not set) and its circle."""
-    return own if own is not None else table[purpose][circle]
+    override = contact.cadence_override(purpose)
+    return override if override is not None else table[purpose][contact.circle]
 
 
 def is_working_day(day: dt.date) -> bool:

@@ -23,10 +23,8 @@ from urllib.parse import urlencode
 
 from django.db import connection
 from django.db.models import (
-    BooleanField,
     Case,
     Count,
-    ExpressionWrapper,
     F,
     IntegerField,
     Q,
@@ -45,7 +43,7 @@ from contacts.models import Contact, Tag
 from contacts.policy import CadenceTable, Health
 from contacts.queries import HEALTH_RANK, contacts_annotate_clock, contacts_annotate_health
 from interactions.actions import interaction_log
-from interactions.models import OPEN_STATES, Event, FollowUp, FollowUpState, Interaction, Kind, Participation
+from interactions.models import OPEN_STATES, FollowUp, FollowUpState, Interaction, Kind
 
 # Lists of people are capped (PRODUCT.md, "Screens"); the rest is a link to the filtered contacts list.
 LIST_CAP = 20
@@ -606,73 +604,60 @@ def events_outcomes(
     whose people met there (with a `met` interaction of that purpose) were never followed up with an
     interaction of that purpose, newest first. At most EVENTS_CAP of each.
 
-    1. One query reads each meeting at an event (the partial index interaction_met_at_event) with the
-       contact's timeline summary: the latest two interactions of the purpose tell whether there were none,
-       one, or at least two after the meeting, which is all is_lasting needs besides the last one's date.
-    2. The policy decides, per person and event, in Python; events are tallied from those rows.
-    3. One query reads the names and dates of the events met at.
+    One grouped query over the meetings at events (the partial index interaction_met_at_event), from each
+    contact's timeline summary and clock:
+    - followed up: the contact's latest interaction of the purpose came after the meeting;
+    - lasting (policy.is_lasting): at least two interactions of the purpose came after the meeting (the
+      one before the latest did) and the last is within twice the cadence of today, which is the clock of
+      that purpose not having lapsed (contacts_annotate_clock, proven equal to the policy);
+    - per event, how many people were met, how many became lasting (through any of their meetings there)
+      and how many were never followed up (through none of them).
     """
-    zone, table = user.zone, user.cadence_table()
-    met_at = F("interaction__occurred_at")
-    rows = (
-        Participation.objects.filter(
+    met_at = F("participations__interaction__occurred_at")
+    followed_up = Q(**{f"last_{purpose}_at__gt": met_at})
+    lasting = Q(**{f"previous_{purpose}_at__gt": met_at}, clock_rank__lt=HEALTH_RANK[Health.LAPSED])
+    event = "participations__interaction__event"
+    meetings = contacts_annotate_clock(
+        Contact.objects.filter(
             owner=user,
-            interaction__owner=user,
-            interaction__kind=Kind.MET,
-            interaction__purpose=purpose,
-            interaction__event__isnull=False,
-            contact__archived_at__isnull=True,
-        )
-        .annotate(
-            # Compared in SQL, so only the people with two later interactions bring their dates along.
-            followed_up=ExpressionWrapper(
-                Q(**{f"contact__last_{purpose}_at__gt": met_at}), output_field=BooleanField()
-            ),
-            two_later=ExpressionWrapper(
-                Q(**{f"contact__previous_{purpose}_at__gt": met_at}), output_field=BooleanField()
-            ),
-        )
-        .values_list(
-            "interaction__event_id",
-            "contact_id",
-            "followed_up",
-            "two_later",
-            "interaction__occurred_at",
-            f"contact__last_{purpose}_at",
-            f"contact__{purpose}_cadence_days",
-            "contact__circle",
-        )
-        .order_by()
+            archived_at__isnull=True,
+            participations__owner=user,
+            participations__interaction__owner=user,
+            participations__interaction__kind=Kind.MET,
+            participations__interaction__purpose=purpose,
+            participations__interaction__event__isnull=False,
+        ),
+        user,
+        purpose,
+        today,
     )
-    seen: dict[int, dict[int, tuple[bool, bool]]] = defaultdict(dict)
-    for event_id, contact_id, followed_up, two_later, met, last, own_cadence, circle in rows:
-        lasting = False
-        if two_later:
-            # is_lasting needs whether there were two later interactions and when the last was; the dates
-            # in between do not change its answer.
-            met_on = policy.local_date(met, zone)
-            cadence = policy.cadence_of(own_cadence, circle, purpose, table)
-            lasting = policy.is_lasting(met_on, [met_on, policy.local_date(last, zone)], cadence, today)
-        before = seen[event_id].get(contact_id, (False, True))
-        # Met twice at one event: lasting if either meeting led on, never followed up only if neither did.
-        seen[event_id][contact_id] = (before[0] or lasting, before[1] and not followed_up)
-    events = {
-        pk: EventOutcome(pk, name, start)
-        for pk, name, start in Event.objects.filter(owner=user, pk__in=list(seen)).values_list(
-            "pk", "name", "start_date"
+    key = ("events", user.pk, purpose, today, user.time_zone, _table_key(user.cadence_table()))
+    rows = _statement_rows(
+        key,
+        lambda: (
+            meetings.values(
+                event_id=F(f"{event}_id"), name=F(f"{event}__name"), start=F(f"{event}__start_date")
+            )
+            .annotate(
+                met=Count("pk", distinct=True),
+                lasting=Count("pk", distinct=True, filter=lasting),
+                followed_up=Count("pk", distinct=True, filter=followed_up),
+            )
+            .order_by()
+            .query.sql_with_params()
+        ),
+    )
+    events = [
+        EventOutcome(
+            r["event_id"], r["name"], r["start"], r["met"], r["lasting"], r["met"] - r["followed_up"]
         )
-    }
-    for event_id, people in seen.items():
-        outcome = events[event_id]
-        outcome.met = len(people)
-        outcome.lasting = sum(1 for lasting, _ in people.values() if lasting)
-        outcome.never_followed_up = sum(1 for _, never in people.values() if never)
+        for r in rows
+    ]
     lasting_events = sorted(
-        (e for e in events.values() if e.lasting),
-        key=lambda e: (-e.lasting, -e.start_date.toordinal(), e.name),
+        (e for e in events if e.lasting), key=lambda e: (-e.lasting, -e.start_date.toordinal(), e.name)
     )
     unfollowed = sorted(
-        (e for e in events.values() if e.never_followed_up), key=lambda e: (-e.start_date.toordinal(), e.name)
+        (e for e in events if e.never_followed_up), key=lambda e: (-e.start_date.toordinal(), e.name)
     )
     return lasting_events[:EVENTS_CAP], unfollowed[:EVENTS_CAP]
 

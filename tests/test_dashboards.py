@@ -103,11 +103,13 @@ def test_one_later_interaction_or_a_lapsed_clock_is_not_lasting(alice):
 
 
 def test_events_outcomes_agree_with_the_policy(alice):
-    """The SQL shortcut (count of later interactions, the denormalised last date) gives policy.is_lasting's
-    answer computed from every interaction."""
+    """The SQL shortcut (the timeline summary's two latest dates, the clock not having lapsed) gives
+    policy.is_lasting's answer computed from every interaction, on both sides of twice the cadence (a close
+    contact's professional cadence is 90 days: a last interaction 180 days ago still counts, 181 does not)."""
     events = [EventFactory(owner=alice, setting=Setting.FORMAL) for _ in range(3)]
     people = []
-    for i, (met, later) in enumerate(itertools.product([200, 90, 30], [(), (80,), (70, 20), (150, 100)])):
+    later_sets = [(), (80,), (70, 20), (150, 100), (190, 181), (190, 180), (185, 182, 179)]
+    for i, (met, later) in enumerate(itertools.product([200, 90, 30], later_sets)):
         contact = person(alice, Intention.PROFESSIONAL, name=f"P{i}")
         event = events[i % 3]
         log(alice, contact, met, Purpose.PROFESSIONAL, kind=Kind.MET, event=event)
@@ -132,6 +134,8 @@ def test_events_outcomes_agree_with_the_policy(alice):
 
     assert {e.event_id: e.lasting for e in lasting} == expected
     assert expected  # the grid has lasting people
+    # ... and people on both sides of the boundary.
+    assert 0 < sum(expected.values()) < len(people)
 
 
 # Drift ----------------------------------------------------------------------------------------------------
