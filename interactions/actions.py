@@ -57,19 +57,18 @@ def contacts_refresh_last_seen(contacts: Iterable[int] | Q) -> int:
     """
     where = contacts if isinstance(contacts, Q) else Q(pk__in=list(contacts))
     targets = Contact.objects.filter(where)
-    newest_first = [F("interaction__occurred_at").desc(), F("interaction_id").desc()]
+    # Participations carry their interaction's time and purpose: no interaction is read.
+    newest_first = [F("occurred_at").desc(), F("interaction_id").desc()]
     rows = (
         Participation.objects.filter(contact__in=targets.values("pk"))
         .annotate(
             row=Window(RowNumber(), partition_by=[F("contact_id")], order_by=newest_first),
             row_in_purpose=Window(
-                RowNumber(), partition_by=[F("contact_id"), F("interaction__purpose")], order_by=newest_first
+                RowNumber(), partition_by=[F("contact_id"), F("purpose")], order_by=newest_first
             ),
         )
         .filter(Q(row__lte=DRIFT_WINDOW) | Q(row_in_purpose__lte=2))
-        .values_list(
-            "contact_id", "interaction__occurred_at", "interaction__purpose", "row", "row_in_purpose"
-        )
+        .values_list("contact_id", "occurred_at", "purpose", "row", "row_in_purpose")
     )
     summaries: dict[int, dict[str, object]] = {}
     recent: dict[int, list[tuple[int, str]]] = {}
@@ -128,9 +127,7 @@ def interaction_log(
         event=event,
         notes=notes,
     )
-    Participation.objects.bulk_create(
-        Participation(owner=owner, interaction=interaction, contact=c) for c in contacts
-    )
+    Participation.objects.bulk_create(Participation.of(interaction, c) for c in contacts)
     contacts_refresh_last_seen(c.pk for c in contacts)
     followups.followups_replan(owner, [c.pk for c in contacts])
     return interaction
@@ -161,9 +158,7 @@ def interaction_update(
         after = {c.pk for c in contacts}
         interaction.participations.exclude(contact_id__in=after).delete()
         Participation.objects.bulk_create(
-            Participation(owner=owner, interaction=interaction, contact=c)
-            for c in contacts
-            if c.pk not in before
+            Participation.of(interaction, c) for c in contacts if c.pk not in before
         )
     contacts_refresh_last_seen(before | after)
     followups.followups_replan(owner, before | after)

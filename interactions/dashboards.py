@@ -43,7 +43,7 @@ from contacts.models import Contact, Tag
 from contacts.policy import CadenceTable, Health
 from contacts.queries import HEALTH_RANK, contacts_annotate_clock, contacts_annotate_health
 from interactions.actions import interaction_log
-from interactions.models import OPEN_STATES, FollowUp, FollowUpState, Interaction, Kind
+from interactions.models import OPEN_STATES, FollowUp, FollowUpState, Interaction, Kind, Participation
 
 # Lists of people are capped (PRODUCT.md, "Screens"); the rest is a link to the filtered contacts list.
 LIST_CAP = 20
@@ -822,22 +822,35 @@ def balance_build(user: User, today: dt.date) -> Balance:
     """The split of interactions between personal and professional over the last 12 months: per month, and
     per tag of the people taking part (an interaction counts once per tag)."""
     months = interactions_per_month(user, today)
-    start = dt.datetime.combine(months[0].month, dt.time(0), tzinfo=user.zone)
-    # From the year's interactions (interaction_owner_when) to the tags of their people, grouped: reading
-    # from the tags' side joined every interaction ever before the year's were filtered out.
+    zone = user.zone
+    start = dt.datetime.combine(months[0].month, dt.time(0), tzinfo=zone)
+    end = dt.datetime.combine(_month_start(today, -1), dt.time(0), tzinfo=zone)
+    # The year's participations (participation_owner_when, read from the index alone on PostgreSQL) joined
+    # to their people's tags: one row per interaction and tag (an interaction with two people of one tag
+    # counts once for it), then counted. Written out because the ORM's path from a participation to its
+    # people's tags joins every contact on the way; this reads only the user's tags' rows.
+    tags = {tag.pk: tag for tag in Tag.objects.filter(owner=user)}
     counts: dict[int, dict[str, int]] = defaultdict(dict)
-    for tag_id, purpose, n in (
-        Interaction.objects.filter(owner=user, occurred_at__gte=start, contacts__tags__isnull=False)
-        .values_list("contacts__tags", "purpose")
-        .annotate(n=Count("pk", distinct=True))
-        .order_by()
-    ):
-        counts[tag_id][purpose] = n
-    tags = Tag.objects.filter(owner=user, pk__in=list(counts))
+    if tags:
+        quote, adapt = connection.ops.quote_name, connection.ops.adapt_datetimefield_value
+        participation, tagging = Participation._meta.db_table, Contact.tags.through._meta.db_table
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT tag_id, purpose, COUNT(*) FROM ("
+                f"SELECT DISTINCT t.tag_id, p.purpose, p.interaction_id FROM {quote(participation)} p "
+                f"JOIN {quote(tagging)} t ON t.contact_id = p.contact_id "
+                f"WHERE p.owner_id = %s AND p.occurred_at >= %s AND p.occurred_at < %s "
+                f"AND t.tag_id IN ({', '.join(['%s'] * len(tags))})"
+                f") AS tagged GROUP BY tag_id, purpose",
+                [user.pk, adapt(start), adapt(end), *tags],
+            )
+            for tag_id, purpose, n in cursor.fetchall():
+                counts[tag_id][purpose] = n
     rows = sorted(
         (
             TagBalance(t, counts[t.pk].get(Purpose.PERSONAL, 0), counts[t.pk].get(Purpose.PROFESSIONAL, 0))
-            for t in tags
+            for t in tags.values()
+            if t.pk in counts
         ),
         key=lambda t: (-t.total, t.tag.name.lower()),
     )

@@ -792,10 +792,11 @@ def _write(user: User, planner: _Planner, *, analyze: bool) -> None:
     contact_ids = [c.pk for c in contacts]
     _insert_rows(
         Participation,
-        ["owner", "interaction", "contact"],
+        ["owner", "interaction", "contact", "occurred_at", "purpose"],
         (
-            (user.pk, interaction_id, contact_ids[i])
-            for interaction_id, p in zip(interaction_ids, planner.interactions, strict=True)
+            # row[1] is the interaction's time, as written above.
+            (user.pk, interaction_id, contact_ids[i], row[1], p.purpose)
+            for interaction_id, row, p in zip(interaction_ids, rows, planner.interactions, strict=True)
             for i in p.participants
         ),
     )

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.db import connection
+from django.db.models import F
 
 from tests.factories import UserFactory
 
@@ -59,6 +60,25 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
 def _fast_password_hashing(settings):
     """Real hashers take half a second a password by design; tests need none of that strength."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _participations_agree_with_their_interactions(request):
+    """After every test that used the database: no participation disagrees with its interaction's time or
+    purpose (interactions.models.Participation repeats them). Whatever wrote them, in the code or in a
+    test, this catches a writer that forgot."""
+    names = request.fixturenames
+    if not (request.node.get_closest_marker("django_db") or {"db", "transactional_db"} & set(names)):
+        yield
+        return
+    request.getfixturevalue("_django_db_helper")  # set up first, so the check runs before the rollback
+    yield
+    from interactions.models import Participation
+
+    stray = Participation.objects.exclude(
+        occurred_at=F("interaction__occurred_at"), purpose=F("interaction__purpose")
+    ).values_list("pk", "interaction_id")[:5]
+    assert not stray, f"participations out of step with their interactions: {list(stray)}"
 
 
 @pytest.fixture

@@ -100,9 +100,7 @@ class InteractionFactory(factory.django.DjangoModelFactory):
     @factory.post_generation
     def contacts(obj, create, extracted, **kwargs):
         if create and extracted:
-            Participation.objects.bulk_create(
-                Participation(owner=obj.owner, interaction=obj, contact=c) for c in extracted
-            )
+            Participation.objects.bulk_create(Participation.of(obj, c) for c in extracted)
 
 
 class FollowUpFactory(factory.django.DjangoModelFactory):

@@ -268,8 +268,7 @@ def _restore(owner: User, data: dict[str, Any]) -> RestoreResult:
         originals.append((interaction, interaction.created_at))
         interaction.save()
         Participation.objects.bulk_create(
-            Participation(owner=owner, interaction=interaction, contact=contact_ids[c])
-            for c in item["participants"]
+            Participation.of(interaction, contact_ids[c]) for c in item["participants"]
         )
         interaction_count += 1
 

@@ -566,7 +566,7 @@ def _write(
     )
     Participation.objects.bulk_create(
         [
-            Participation(owner=owner, interaction=interaction, contact=contact)
+            Participation.of(interaction, contact)
             for interaction, (contact, _on) in zip(interactions, connected, strict=True)
         ],
         batch_size=_BATCH,
