@@ -8,6 +8,7 @@ from django.db.models import F, Q
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html_join
 
 from accounts.choices import Purpose, Setting
 from contacts import policy
@@ -244,6 +245,13 @@ CLOCK_REASONS = (Reason.AFTER_MEETING, Reason.CADENCE)
 # What "snooze" offers, in days; a week is the default (PRODUCT.md: "snooze a week, or a chosen time").
 SNOOZE_CHOICES = [(1, "A day"), (3, "Three days"), (7, "A week"), (14, "Two weeks"), (30, "A month")]
 SNOOZE_DEFAULT_DAYS = 7
+# The options of every snooze menu, the default selected: the same for every follow-up, so written once
+# rather than through a template loop per follow-up (a dashboard or the Due page lists dozens).
+SNOOZE_OPTIONS = format_html_join(
+    "",
+    '<option value="{}"{}>{}</option>',
+    ((days, " selected" if days == SNOOZE_DEFAULT_DAYS else "", label) for days, label in SNOOZE_CHOICES),
+)
 
 
 class FollowUpQuerySet(models.QuerySet["FollowUp"]):
@@ -316,6 +324,7 @@ class FollowUp(models.Model):
     # For the templates' snooze menus, which are included where no view put the choices in the context.
     snooze_choices = SNOOZE_CHOICES
     snooze_default = SNOOZE_DEFAULT_DAYS
+    snooze_options = SNOOZE_OPTIONS
 
     class Meta:
         ordering = ["due_on", "id"]

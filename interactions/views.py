@@ -56,8 +56,6 @@ from interactions.followups import (
     user_today,
 )
 from interactions.forms import (
-    SNOOZE_CHOICES,
-    SNOOZE_DEFAULT_DAYS,
     CaptureEventForm,
     CaptureRowForm,
     EventForm,
@@ -578,7 +576,7 @@ def _followups_answer(request: HttpRequest, followup: FollowUp, done: str) -> Ht
 def _due_page(request: HttpRequest, *, partial: bool = False) -> HttpResponse:
     user = request.user
     today = user_today(user)
-    context = {"groups": followups_due(user, today), "today": today, "snooze_choices": SNOOZE_CHOICES}
+    context = {"groups": followups_due(user, today), "today": today}
     if partial:
         return render(request, "interactions/due.html#due-list", context)
     return render_page(request, "interactions/due.html", context, partial="due-list")
@@ -696,8 +694,6 @@ def followup_link(request: HttpRequest, action: str, token: str) -> HttpResponse
         "followup": followup,
         "contact": followup.contact,
         "action": link_action.value,
-        "snooze_choices": SNOOZE_CHOICES,
-        "snooze_default": SNOOZE_DEFAULT_DAYS,
     }
     closed = not followup.is_open and link_action != LinkAction.STOP
     if request.method == "GET" or closed:
@@ -774,7 +770,7 @@ def _dashboard_page(request: HttpRequest, purpose: str) -> HttpResponse:
     user = request.user
     today = user_today(user)
     dashboard = dashboard_build(user, purpose, today, timezone.now())
-    context = {"dashboard": dashboard, "today": today, "snooze_choices": SNOOZE_CHOICES}
+    context = {"dashboard": dashboard, "today": today}
     return render_page(request, "interactions/dashboard.html", context, partial="dashboard-body")
 
 
