@@ -171,7 +171,9 @@ else:
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
-USE_I18N = True
+# Kith is written in English and ships no translations. With translation on, every number a template
+# printed looked up the active language and its number formats first.
+USE_I18N = False
 USE_TZ = True
 
 STATIC_URL = "static/"

@@ -23,14 +23,10 @@ from urllib.parse import urlencode
 
 from django.db import connection
 from django.db.models import (
-    Case,
     Count,
     F,
-    IntegerField,
     Q,
     QuerySet,
-    Value,
-    When,
 )
 from django.db.models.functions import Lower
 from django.urls import reverse
@@ -294,6 +290,14 @@ def _people_statement(people: QuerySet[Contact]) -> tuple[str, tuple[object, ...
     return sql, (*params, *outer)
 
 
+def _people_annotated(user: User, purpose: str, today: dt.date) -> QuerySet[Contact]:
+    """The dashboard's people with their clock of `purpose` and their health (contacts.queries). Built
+    only when the statement is compiled: the expressions take longer to build than the query to run."""
+    return contacts_annotate_health(
+        contacts_annotate_clock(_people(user, purpose), user, purpose, today), user, today
+    )
+
+
 def _by_name(person: Person) -> tuple[str, int]:
     return person.display_name.lower(), person.pk
 
@@ -316,15 +320,12 @@ def people_overview(user: User, purpose: str, today: dt.date) -> PeopleOverview:
     1. One statement (_people_statement) returns the counts and every capped list.
     2. One query finds the open follow-ups of the people needing attention.
     """
-    people = contacts_annotate_health(
-        contacts_annotate_clock(_people(user, purpose), user, purpose, today), user, today
-    )
     buckets = {rank: HealthBucket(health) for health, rank in HEALTH_RANK.items()}
     circles = {circle: CircleRow(circle) for circle in Circle.values}
     attention: list[Attention] = []
     attention_total = 0
     key = ("people", user.pk, purpose, today, user.time_zone, _table_key(user.cadence_table()))
-    for row in _statement_rows(key, lambda: _people_statement(people)):
+    for row in _statement_rows(key, lambda: _people_statement(_people_annotated(user, purpose, today))):
         number = row["list"]
         if number == _COUNTS:
             buckets[row["health_rank"]].count += row["n"]
@@ -438,38 +439,42 @@ def interaction_counts(
     zone = user.zone
     starts = [_month_start(today, back) for back in range(months - 1, -1, -1)]
     bounds = [dt.datetime.combine(m, dt.time(0), tzinfo=zone) for m in [*starts, _month_start(today, -1)]]
-    month = Case(
-        *(When(occurred_at__lt=bound, then=Value(i)) for i, bound in enumerate(bounds[1:-1])),
-        default=Value(len(starts) - 1),
-        output_field=IntegerField(),
-    )
     lo, hi = bounds[0], bounds[-1]
-    recency: Case | Value = Value(2)
+    # Written out rather than built with the ORM: its CASE of twelve WHENs took longer to build than the
+    # query takes to run. Every value is a parameter.
+    whens = " ".join(f"WHEN occurred_at < %s THEN {i}" for i in range(len(starts) - 1))
+    month = f"CASE {whens} ELSE {len(starts) - 1} END" if whens else "0"
+    month_params: list[dt.datetime] = bounds[1:-1]
+    recency, recency_params = "2", []
     if now is not None:
         lo = min(lo, now - dt.timedelta(days=90))
-        recency = Case(
-            When(occurred_at__gt=now, then=Value(2)),
-            When(occurred_at__gte=now - dt.timedelta(days=30), then=Value(0)),
-            When(occurred_at__gte=now - dt.timedelta(days=90), then=Value(1)),
-            default=Value(2),
-            output_field=IntegerField(),
+        # 0: the last 30 days, 1: the 60 before them, 2: older or still to come.
+        recency = (
+            "CASE WHEN occurred_at > %s THEN 2 WHEN occurred_at >= %s THEN 0 "
+            "WHEN occurred_at >= %s THEN 1 ELSE 2 END"
         )
-    in_months = Case(
-        When(occurred_at__gte=bounds[0], occurred_at__lt=hi, then=month),
-        default=Value(-1),
-        output_field=IntegerField(),
+        recency_params = [now, now - dt.timedelta(days=30), now - dt.timedelta(days=90)]
+    sql = (
+        # The month's index, or -1 outside the months shown.
+        f"SELECT CASE WHEN occurred_at >= %s AND occurred_at < %s "
+        f"THEN {month} ELSE -1 END, {recency}, purpose, COUNT(*) "
+        # COUNT(*), not COUNT(id): the index holds no id, and reading one would mean reading the table.
+        f"FROM {connection.ops.quote_name(Interaction._meta.db_table)} "
+        f"WHERE owner_id = %s AND occurred_at >= %s AND occurred_at < %s GROUP BY 1, 2, 3"
     )
+    adapt = connection.ops.adapt_datetimefield_value
+    params = [
+        *map(adapt, [bounds[0], hi, *month_params, *recency_params]),
+        user.pk,
+        adapt(lo),
+        adapt(max(hi, now or hi)),
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
     counts: dict[tuple[int, str], int] = defaultdict(int)
     last_30: dict[str, int] = dict.fromkeys(Purpose.values, 0)
     last_90: dict[str, int] = dict.fromkeys(Purpose.values, 0)
-    rows = (
-        Interaction.objects.filter(owner=user, occurred_at__gte=lo, occurred_at__lt=max(hi, now or hi))
-        .annotate(month=in_months, recency=recency)
-        .values_list("month", "recency", "purpose")
-        # COUNT(*), not COUNT(id): the index holds no id, and reading one would mean reading the table.
-        .annotate(n=Count("*"))
-        .order_by()
-    )
     for month_index, recent, purpose, n in rows:
         if month_index >= 0:
             counts[(month_index, purpose)] += n
@@ -617,27 +622,30 @@ def events_outcomes(
     followed_up = Q(**{f"last_{purpose}_at__gt": met_at})
     lasting = Q(**{f"previous_{purpose}_at__gt": met_at}, clock_rank__lt=HEALTH_RANK[Health.LAPSED])
     event = "participations__interaction__event"
-    meetings = contacts_annotate_clock(
-        Contact.objects.filter(
-            owner=user,
-            archived_at__isnull=True,
-            participations__owner=user,
-            participations__interaction__owner=user,
-            participations__interaction__kind=Kind.MET,
-            participations__interaction__purpose=purpose,
-            participations__interaction__event__isnull=False,
-        ),
-        user,
-        purpose,
-        today,
-    )
+
+    def meetings() -> QuerySet[Contact]:
+        # Built only when the statement is compiled (see _statement_rows).
+        return contacts_annotate_clock(
+            Contact.objects.filter(
+                owner=user,
+                archived_at__isnull=True,
+                participations__owner=user,
+                participations__interaction__owner=user,
+                participations__interaction__kind=Kind.MET,
+                participations__interaction__purpose=purpose,
+                participations__interaction__event__isnull=False,
+            ),
+            user,
+            purpose,
+            today,
+        )
+
     key = ("events", user.pk, purpose, today, user.time_zone, _table_key(user.cadence_table()))
     rows = _statement_rows(
         key,
         lambda: (
-            meetings.values(
-                event_id=F(f"{event}_id"), name=F(f"{event}__name"), start=F(f"{event}__start_date")
-            )
+            meetings()
+            .values(event_id=F(f"{event}_id"), name=F(f"{event}__name"), start=F(f"{event}__start_date"))
             .annotate(
                 met=Count("pk", distinct=True),
                 lasting=Count("pk", distinct=True, filter=lasting),

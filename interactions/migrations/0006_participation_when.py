@@ -3,12 +3,30 @@ was seen in a period from: existing rows take theirs from their interactions."""
 
 from django.db import migrations, models
 
-BACKFILL = """
-UPDATE interactions_participation
-SET occurred_at = interactions_interaction.occurred_at, purpose = interactions_interaction.purpose
-FROM interactions_interaction
-WHERE interactions_interaction.id = interactions_participation.interaction_id
-"""
+# UPDATE ... FROM on PostgreSQL; SQLite has it only since 3.33, so there a subquery per column.
+BACKFILL = {
+    "postgresql": """
+        UPDATE interactions_participation
+        SET occurred_at = interactions_interaction.occurred_at, purpose = interactions_interaction.purpose
+        FROM interactions_interaction
+        WHERE interactions_interaction.id = interactions_participation.interaction_id
+    """,
+    "sqlite": """
+        UPDATE interactions_participation
+        SET occurred_at = (
+                SELECT occurred_at FROM interactions_interaction
+                WHERE interactions_interaction.id = interactions_participation.interaction_id
+            ),
+            purpose = (
+                SELECT purpose FROM interactions_interaction
+                WHERE interactions_interaction.id = interactions_participation.interaction_id
+            )
+    """,
+}
+
+
+def backfill(apps, schema_editor):
+    schema_editor.execute(BACKFILL[schema_editor.connection.vendor])
 
 
 class Migration(migrations.Migration):
@@ -33,8 +51,7 @@ class Migration(migrations.Migration):
                 null=True,
             ),
         ),
-        # UPDATE ... FROM: PostgreSQL, and SQLite since 3.33.
-        migrations.RunSQL(BACKFILL, migrations.RunSQL.noop, elidable=True),
+        migrations.RunPython(backfill, migrations.RunPython.noop, elidable=True),
         migrations.AlterField(
             model_name="participation",
             name="occurred_at",
