@@ -15,7 +15,7 @@ from contacts import policy
 from contacts.models import Contact
 from contacts.policy import ContactFacts
 from contacts.queries import contacts_annotate_clock
-from interactions.actions import interaction_log
+from interactions.actions import interaction_log, interaction_update
 from interactions.dashboards import (
     LIST_CAP,
     balance_build,
@@ -339,6 +339,27 @@ def test_balance_per_month_and_per_tag(alice):
     assert [(t.tag.name, t.personal, t.professional) for t in balance.tags] == [
         ("climbing", 1, 2),
         ("investors", 1, 2),
+    ]
+
+
+def test_the_balance_follows_an_edited_interaction_and_keeps_to_the_year_and_the_owner(alice, bob):
+    climbing = TagFactory(owner=alice, name="climbing")
+    friend = person(alice, name="Friend")
+    friend.tags.add(climbing)
+    lunch = log(alice, friend, 10, Purpose.PERSONAL)
+    log(alice, friend, 400, Purpose.PERSONAL)  # more than a year ago
+    bobs = TagFactory(owner=bob, name="climbing")
+    bobs_friend = person(bob, name="Bob's friend")
+    bobs_friend.tags.add(bobs)
+    log(bob, bobs_friend, 10, Purpose.PROFESSIONAL)
+
+    assert [(t.tag.pk, t.personal, t.professional) for t in balance_build(alice, TODAY).tags] == [
+        (climbing.pk, 1, 0)
+    ]
+    # It was a work lunch after all; and then it moved to last week.
+    interaction_update(lunch, purpose=Purpose.PROFESSIONAL, occurred_at=NOW - dt.timedelta(days=7))
+    assert [(t.tag.pk, t.personal, t.professional) for t in balance_build(alice, TODAY).tags] == [
+        (climbing.pk, 0, 1)
     ]
 
 
