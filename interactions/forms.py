@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.forms.boundfield import BoundField
 from django.forms.utils import flatatt
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.choices import BaseChoiceIterator
 from django.utils.functional import cached_property
@@ -244,6 +245,10 @@ class InteractionForm(forms.Form):
     def __init__(self, user: User, *args: Any, contact: Contact | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user, self.contact = user, contact
+        # The contact page offers only the people seen most recently; the full form offers everyone.
+        self.full_form_url = (
+            f"{reverse('interaction_create')}?contact={contact.pk}" if contact is not None else ""
+        )
         people = Contact.objects.filter(owner=user).only("id", "display_name").order_by("display_name", "id")
         selected = {c.pk for c in self.initial.get("participants", [])}
         # Archived people are offered only when they are already in the interaction being edited.

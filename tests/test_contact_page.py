@@ -291,6 +291,18 @@ def test_also_with_offers_the_people_seen_most_recently_by_name(alice_client, al
     assert _ticked(html) == []
 
 
+def test_also_with_says_it_offers_the_recent_people_and_leads_to_everyone(alice_client, alice, ana):
+    ben = ContactFactory(owner=alice, display_name="Ben")
+    html = alice_client.get(_page(ana)).content.decode()
+    full_form = f"{reverse('interaction_create')}?contact={ana.pk}"
+    assert "Up to the 100 people you saw most recently." in html
+    assert f'<a href="{full_form}">Someone else?</a>' in html
+    # The full form starts with this person ticked and offers everyone.
+    offered = alice_client.get(full_form).content.decode()
+    assert _offered(offered) == [ana.display_name, "Ben"] and _ticked(offered) == [str(ana.pk)]
+    assert str(ben.pk) not in _ticked(offered)
+
+
 def test_also_with_fills_up_with_people_never_seen_first_added_first(alice_client, alice, ana, monkeypatch):
     monkeypatch.setattr(interaction_forms, "OFFERED_PEOPLE", 3)
     for name in ("Zoe", "Yan", "Xia"):
