@@ -304,6 +304,11 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 5 * 60.0,
         "options": {"expires": 4 * 60},
     },
+    "forget-stale-imports": {
+        "task": "transfer.tasks.forget_stale_imports",
+        "schedule": 60 * 60.0,
+        "options": {"expires": 30 * 60},
+    },
 }
 # The filesystem broker keeps its exchange tables (broadcasts such as the worker's control commands) in a
 # folder as well, by default `control/` in the working directory; keep it with the queues in DATA_DIR.

@@ -20,6 +20,7 @@ from tests.factories import ContactFactory, EmailAddressFactory, PhoneNumberFact
 from transfer import imports
 from transfer.imports import ImportRefused, RowStatus, import_file, import_preview, import_read
 from transfer.models import ImportJob, ImportStatus
+from transfer.tasks import forget_stale_imports
 
 SAMPLES = Path(__file__).resolve().parent / "samples"
 
@@ -483,6 +484,41 @@ def test_discarding_a_preview_imports_nothing(alice_client, alice):
     job = ImportJob.objects.get(owner=alice)
     alice_client.post(reverse("import_discard", args=[job.pk]))
     assert not ImportJob.objects.exists() and not Contact.objects.exists()
+
+
+def test_parsed_rows_are_forgotten_once_nobody_needs_them(alice_client, alice, bob):
+    now = timezone.now()
+    abandoned = imports.import_job_create(alice, sample("nextcloud.vcf"), "nextcloud.vcf")
+    fresh = imports.import_job_create(bob, sample("nextcloud.vcf"), "nextcloud.vcf")
+    failed = imports.import_job_create(alice, sample("nextcloud.vcf"), "nextcloud.vcf")
+    recently_failed = imports.import_job_create(alice, sample("nextcloud.vcf"), "nextcloud.vcf")
+    ImportJob.objects.filter(pk=abandoned.pk).update(updated_at=now - dt.timedelta(days=1, minutes=1))
+    ImportJob.objects.filter(pk=failed.pk).update(
+        status=ImportStatus.FAILED, finished_at=now - dt.timedelta(days=8)
+    )
+    ImportJob.objects.filter(pk=recently_failed.pk).update(
+        status=ImportStatus.FAILED, finished_at=now - dt.timedelta(days=6)
+    )
+
+    assert imports.import_jobs_forget(now) == (1, 1)
+
+    assert not ImportJob.objects.filter(pk=abandoned.pk).exists()
+    assert alice_client.get(abandoned.get_absolute_url()).status_code == 404
+    fresh.refresh_from_db()
+    failed.refresh_from_db()
+    recently_failed.refresh_from_db()
+    assert fresh.status == ImportStatus.PREVIEW and len(fresh.rows) == 2
+    # A failed import keeps its outcome; only a recent one can still be started again.
+    assert failed.rows == [] and failed.total == 2 and not imports.import_job_requeue(failed)
+    assert len(recently_failed.rows) == 2
+    assert imports.import_jobs_forget(now) == (0, 1)  # clearing again changes nothing the user sees
+
+
+@pytest.mark.django_db
+def test_beat_forgets_stale_imports_every_hour(settings):
+    entry = settings.CELERY_BEAT_SCHEDULE["forget-stale-imports"]
+    assert (entry["task"], entry["schedule"]) == (forget_stale_imports.name, 3600)
+    assert forget_stale_imports() == "0 previews deleted, 0 failed imports cleared"
 
 
 # The command ----------------------------------------------------------------------------------------------

@@ -44,6 +44,9 @@ MAX_ROWS = 20_000
 BACKGROUND_ROWS = 200
 # A queued or running job silent for this long may be started again from its page.
 STALLED_AFTER = dt.timedelta(minutes=10)
+# How long parsed rows are kept for a preview nobody confirmed, and for a failed import (import_jobs_forget).
+PREVIEW_KEPT = dt.timedelta(days=1)
+FAILED_KEPT = dt.timedelta(days=7)
 # The notes of the first interaction a LinkedIn connection gets; also how a second import recognises it.
 CONNECTED_NOTE = "Connected on LinkedIn"
 _BATCH = 1000
@@ -737,6 +740,21 @@ def import_job_run(job_id: int) -> str:
     return (
         f"import {job_id}: {result.created} created, {result.updated} updated, {result.unchanged} unchanged"
     )
+
+
+def import_jobs_forget(now: dt.datetime | None = None) -> tuple[int, int]:
+    """Forget the parsed rows nobody needs any more: a preview nobody confirmed within PREVIEW_KEPT is
+    deleted (the file can be uploaded again), and a failed import keeps its rows for
+    FAILED_KEPT, for *Start the import again*, then only its outcome. A finished import already dropped its
+    rows when it committed. Returns (previews deleted, failed imports cleared)."""
+    now = now or timezone.now()
+    deleted, _ = ImportJob.objects.filter(
+        status=ImportStatus.PREVIEW, updated_at__lt=now - PREVIEW_KEPT
+    ).delete()
+    cleared = ImportJob.objects.filter(status=ImportStatus.FAILED, finished_at__lt=now - FAILED_KEPT).update(
+        rows=[]
+    )
+    return deleted, cleared
 
 
 def import_jobs_recent(owner: User, limit: int = 10) -> list[ImportJob]:

@@ -8,7 +8,7 @@ import logging
 from celery import shared_task
 from django.db import OperationalError
 
-from transfer.imports import import_job_run
+from transfer.imports import import_job_run, import_jobs_forget
 from transfer.models import ImportJob
 
 logger = logging.getLogger(__name__)
@@ -23,3 +23,10 @@ def run_import(job_id: int) -> str:
     except ImportJob.DoesNotExist:
         logger.info("Import job %s is gone (its user was deleted); nothing to import.", job_id)
         return f"import {job_id}: gone"
+
+
+@shared_task(autoretry_for=(OperationalError,), retry_backoff=5, retry_backoff_max=120, max_retries=5)
+def forget_stale_imports() -> str:
+    """Beat's hourly clean-up of parsed rows nobody needs (transfer.imports.import_jobs_forget)."""
+    deleted, cleared = import_jobs_forget()
+    return f"{deleted} previews deleted, {cleared} failed imports cleared"
