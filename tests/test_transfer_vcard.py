@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from transfer.csvfiles import cell_safe, linkedin_date
-from transfer.vcard import CardOut, birthday_parse, card_write, line_fold, property_parse, vcard_parse
+from transfer.vcard import Card, birthday_parse, card_write, line_fold, property_parse, vcard_parse
 
 
 @pytest.mark.parametrize(
@@ -80,7 +80,7 @@ def test_lines_fold_at_75_octets_without_splitting_a_character():
 
 
 def test_the_writer_and_the_reader_agree():
-    out = CardOut(
+    out = Card(
         display_name='Zoë; "Z", Hartmann',
         given_name="Zoë",
         family_name="Hart;mann",
@@ -93,7 +93,7 @@ def test_the_writer_and_the_reader_agree():
         tags=["a,b", "c;d"],
         intention="both",
         circle="inner",
-        extra="item1.ADR:;;x;;;;\nitem1.X-ABLabel:Summer",
+        extra=["item1.ADR:;;x;;;;", "item1.X-ABLabel:Summer"],
     )
     (card,) = vcard_parse(card_write(out))
     assert (card.display_name, card.given_name, card.family_name) == (out.display_name, "Zoë", "Hart;mann")

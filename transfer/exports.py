@@ -11,7 +11,7 @@ from accounts.models import User
 from contacts.models import Contact
 from interactions.models import Interaction
 from transfer.csvfiles import csv_write
-from transfer.vcard import CardOut, card_write
+from transfer.vcard import Card, card_write
 
 _CHUNK = 500
 
@@ -25,11 +25,11 @@ def _tag_names(contact: Contact) -> list[str]:
     return sorted((t.name for t in contact.tags.all()), key=str.casefold)
 
 
-def contact_card(contact: Contact) -> CardOut:
+def contact_card(contact: Contact) -> Card:
     birthday = None
     if contact.birthday_month and contact.birthday_day:
         birthday = (contact.birthday_month, contact.birthday_day, contact.birthday_year)
-    return CardOut(
+    return Card(
         display_name=contact.display_name,
         given_name=contact.given_name,
         family_name=contact.family_name,
@@ -43,7 +43,7 @@ def contact_card(contact: Contact) -> CardOut:
         tags=_tag_names(contact),
         intention=contact.intention,
         circle=contact.circle,
-        extra=contact.vcard_extra,
+        extra=contact.vcard_extra.splitlines(),
     )
 
 

@@ -52,7 +52,8 @@ class Property:
 
 @dataclass
 class Card:
-    """One person as read from a vCard, in Kith's terms."""
+    """One person in Kith's terms, as read from a vCard or to be written as one (card_write; `problems`,
+    `complete` and `connected_on` are the reader's alone)."""
 
     display_name: str = ""
     given_name: str = ""
@@ -389,27 +390,7 @@ def line_fold(line: str, limit: int = 75) -> str:
     return "\r\n".join(out)
 
 
-@dataclass
-class CardOut:
-    """What the writer needs about one contact (transfer.exports fills it from the database)."""
-
-    display_name: str
-    given_name: str = ""
-    family_name: str = ""
-    company: str = ""
-    title: str = ""
-    birthday: tuple[int, int, int | None] | None = None
-    emails: list[tuple[str, str]] = field(default_factory=list)
-    phones: list[tuple[str, str]] = field(default_factory=list)
-    links: list[str] = field(default_factory=list)
-    notes: str = ""
-    tags: list[str] = field(default_factory=list)
-    intention: str = ""
-    circle: str = ""
-    extra: str = ""
-
-
-def card_write(card: CardOut) -> str:
+def card_write(card: Card) -> str:
     """One vCard 4.0 card, CRLF line ends, folded."""
     lines = ["BEGIN:VCARD", "VERSION:4.0", f"FN:{text_escape(card.display_name)}"]
     lines.append(f"N:{text_escape(card.family_name)};{text_escape(card.given_name)};;;")
@@ -443,6 +424,6 @@ def card_write(card: CardOut) -> str:
         lines.append(f"{_KITH_INTENTION}:{card.intention}")
     if card.circle:
         lines.append(f"{_KITH_CIRCLE}:{card.circle}")
-    lines.extend(line for line in card.extra.splitlines() if line.strip())
+    lines.extend(line for line in card.extra if line.strip())
     lines.append("END:VCARD")
     return "".join(line_fold(line) + "\r\n" for line in lines)
