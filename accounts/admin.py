@@ -7,7 +7,8 @@ from accounts.models import User
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     fieldsets = (
-        *BaseUserAdmin.fieldsets,
+        # django-stubs types ModelAdmin.fieldsets as optional; UserAdmin always sets it.
+        *BaseUserAdmin.fieldsets,  # type: ignore[misc]
         (
             "Kith settings",
             {

@@ -51,3 +51,10 @@ def intention_purposes(intention: str) -> list[str]:
 def setting_purpose(setting: str) -> str:
     """The purpose a setting suggests: formal -> professional, informal -> personal."""
     return Purpose.PROFESSIONAL if setting == Setting.FORMAL else Purpose.PERSONAL
+
+
+def purpose_setting(purpose: str) -> str:
+    """The setting that goes with a purpose or an intention, the other way round: professional -> formal,
+    personal (and `both`) -> informal. An interaction logged without a chosen setting ("I reached out", a
+    dashboard's one-click log, the contact page's form) takes it."""
+    return Setting.FORMAL if purpose == Purpose.PROFESSIONAL else Setting.INFORMAL

@@ -38,8 +38,12 @@ _MAX_LINE_LENGTH = 998
 class KithEmail(EmailMultiAlternatives):
     """A multipart message whose long header values (the List-Unsubscribe URL) are never encoded."""
 
-    def message(self, *, policy: email.policy.Policy = email.policy.default) -> email.message.EmailMessage:
-        return super().message(policy=policy.clone(max_line_length=_MAX_LINE_LENGTH))
+    def message(
+        self, *, policy: email.policy.Policy | None = email.policy.default
+    ) -> email.message.EmailMessage:
+        # None means the email package's default policy, as it does for Django and email.message itself.
+        base = email.policy.default if policy is None else policy
+        return super().message(policy=base.clone(max_line_length=_MAX_LINE_LENGTH))
 
 
 def email_make(

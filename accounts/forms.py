@@ -162,14 +162,17 @@ class SettingsForm(forms.ModelForm):
 
     def cadence_groups(self) -> list[tuple[str, list[forms.BoundField]]]:
         """The cadence inputs, one group per purpose, in the dashboards' names."""
-        titles = {Purpose.PERSONAL: "Friendships (personal)", Purpose.PROFESSIONAL: "Network (professional)"}
+        titles: dict[str, str] = {
+            Purpose.PERSONAL: "Friendships (personal)",
+            Purpose.PROFESSIONAL: "Network (professional)",
+        }
         return [
             (titles[purpose], [self[f"{purpose}_{circle}_days"] for circle in Circle.values])
             for purpose in Purpose.values
         ]
 
     def general_fields(self) -> list[forms.BoundField]:
-        return [self[name] for name in self._meta.fields if name not in CADENCE_FIELDS]
+        return [self[name] for name in self.Meta.fields if name not in CADENCE_FIELDS]
 
 
 class DeleteAccountForm(forms.Form):

@@ -1,5 +1,6 @@
-"""Small helpers every app's views share: htmx partial rendering and safe `next` redirects. They sit in the
-lowest app, beside `ownership`, so contacts and interactions use them without importing each other."""
+"""Small helpers every app's views share: the request type of logged-in views, htmx partial rendering and
+safe `next` redirects. They sit in the lowest app, beside `ownership`, so contacts and interactions use them
+without importing each other."""
 
 from __future__ import annotations
 
@@ -10,13 +11,29 @@ from django.shortcuts import render
 from django.urls import get_script_prefix, reverse
 from django.utils.cache import patch_vary_headers
 from django.utils.http import url_has_allowed_host_and_scheme
+from django_htmx.middleware import HtmxDetails
+
+from accounts.models import User
+
+
+class AuthenticatedHttpRequest(HttpRequest):
+    """The request a `@login_required` view receives: its user is a Kith user, never AnonymousUser.
+
+    A type for the checker only (django-stubs' documented pattern): Django still builds a plain HttpRequest,
+    and `login_required` is what makes the narrower `user` true. Views without that decorator, and helpers
+    they share with them, keep taking HttpRequest.
+    """
+
+    user: User
 
 
 def wants_partial(request: HttpRequest) -> bool:
     """An htmx request for part of a page. A history restore (back button after the cache expired) asks for
     the whole page, even though htmx marks it as an htmx request."""
-    htmx = getattr(request, "htmx", None)
-    return bool(htmx) and not htmx.history_restore_request
+    htmx: HtmxDetails | None = getattr(request, "htmx", None)
+    if not htmx:
+        return False
+    return not htmx.history_restore_request
 
 
 def render_page(

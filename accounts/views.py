@@ -8,7 +8,7 @@ from django.contrib.auth import login as auth_login
 from django.contrib.auth import logout as auth_logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import PasswordResetForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.forms import DeleteAccountForm, LoginForm, SettingsForm, SignupForm
 from accounts.models import User
+from accounts.pages import AuthenticatedHttpRequest
 from accounts.ratelimit import client_ip, password_reset_limit
 
 
@@ -25,9 +26,9 @@ class _LoginView(auth_views.LoginView):
     authentication_form = LoginForm
     redirect_authenticated_user = True
 
-    def form_invalid(self, form: LoginForm) -> HttpResponse:
+    def form_invalid(self, form: AuthenticationForm) -> HttpResponse:
         response = super().form_invalid(form)
-        if form.rate_limited:
+        if isinstance(form, LoginForm) and form.rate_limited:
             response.status_code = 429
         return response
 
@@ -92,7 +93,7 @@ def signup(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def settings_page(request: HttpRequest) -> HttpResponse:
+def settings_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     # The form works on a fresh copy of the user: validating a ModelForm writes the posted values onto its
     # instance, and request.user (whose time zone the middleware already uses) must not carry rejected ones.
     user = User.objects.get(pk=request.user.pk)
@@ -114,7 +115,7 @@ def settings_page(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def calendar_renew(request: HttpRequest) -> HttpResponse:
+def calendar_renew(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Settings' "make a new link" for the calendar feed: the old address stops working at once."""
     request.user.calendar_token_renew()
     messages.success(request, "Your calendar feed has a new address; the old one no longer works.")
@@ -123,7 +124,7 @@ def calendar_renew(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @sensitive_post_parameters("password")
-def account_delete(request: HttpRequest) -> HttpResponse:
+def account_delete(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Delete the user and, through the owners' CASCADE keys, everything they own; then log out."""
     if request.method == "POST":
         form = DeleteAccountForm(request.user, request.POST)

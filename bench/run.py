@@ -46,8 +46,9 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from accounts.models import User  # noqa: E402
 from contacts.models import Contact  # noqa: E402
-from interactions.demo import BENCH_PREFIX, DemoSize, seed_demo  # noqa: E402
-from interactions.digests import digest_send, digests_due  # noqa: E402
+from demo.planner import DemoSize  # noqa: E402
+from demo.seed import BENCH_PREFIX, seed_demo  # noqa: E402
+from followups.digests import digest_send, digests_due  # noqa: E402
 from interactions.models import Participation  # noqa: E402
 
 # Fixed, so that two runs build the same data and the tick finds the same follow-ups due. 09:00 in London

@@ -79,7 +79,10 @@ INSTALLED_APPS = [
     "accounts",
     "contacts",
     "interactions",
+    "followups",
+    "dashboards",
     "transfer",
+    "demo",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -137,7 +140,7 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": DATA_DIR / "kith.sqlite3",
+            "NAME": str(DATA_DIR / "kith.sqlite3"),
             # WAL lets the web process read while the worker writes; IMMEDIATE transactions take the write
             # lock up front, so two writers wait for each other instead of failing with "database is locked".
             "OPTIONS": {
@@ -294,7 +297,7 @@ PASSWORD_RESET_RATE_WINDOW = int(env("PASSWORD_RESET_RATE_WINDOW", str(60 * 60))
 # limiter reads the client's address from the X-Forwarded-For entry that proxy appended.
 RATE_LIMIT_TRUST_FORWARDED_FOR = env_bool("TRUST_PROXY_HEADERS", False)
 
-# Follow-ups and digests (interactions.digests)
+# Follow-ups and digests (followups.digests)
 # One beat tick every five minutes finds the users whose local digest time has come and queues their digests.
 # The schedule itself lives in database rows (User.next_digest_at, Digest), never in broker ETAs, so a tick
 # that expires unrun (a busy or restarted worker) loses nothing: the next one finds the same rows.

@@ -5,6 +5,8 @@ from config import health
 
 urlpatterns = [
     path("", include("interactions.urls")),
+    path("", include("followups.urls")),
+    path("", include("dashboards.urls")),
     path("contacts/", include("contacts.urls")),
     path("transfer/", include("transfer.urls")),
     path("accounts/", include("accounts.urls")),

@@ -13,10 +13,9 @@ from django.utils import timezone
 
 from accounts.choices import Circle, Intention
 from accounts.models import User
-from contacts.models import Contact, EmailAddress, PhoneNumber, Tag
+from contacts.models import TAG_MAX_LENGTH, Contact, EmailAddress, PhoneNumber, Tag
 from contacts.signals import PLANNING_FIELDS, contacts_changed, contacts_deleting
 
-TAG_MAX_LENGTH = Tag._meta.get_field("name").max_length
 # E.164: a plus sign and at most 15 digits, the first not zero.
 _E164 = re.compile(r"\+[1-9]\d{6,14}")
 _PHONE_PUNCTUATION = re.compile(r"[\s().\-/]")
@@ -239,11 +238,11 @@ def contacts_bulk_change(owner: User, contact_ids: Collection[int], action: str,
         tag.contacts.add(*changed)
         return len(changed)
     elif action == BulkAction.REMOVE_TAG:
-        tag = tag_find(owner, value)
-        if tag is None:
+        existing = tag_find(owner, value)
+        if existing is None:
             return 0
-        changed = list(contacts.filter(tags=tag).values_list("pk", flat=True))
-        tag.contacts.remove(*changed)
+        changed = list(contacts.filter(tags=existing).values_list("pk", flat=True))
+        existing.contacts.remove(*changed)
         return len(changed)
     else:
         raise ValueError(f"Unknown bulk action {action!r}")

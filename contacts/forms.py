@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import calendar
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -46,7 +46,7 @@ class ContactListForm(forms.Form):
         self.fields["q"].widget = forms.SearchInput(
             attrs={"placeholder": "Name, company, notes, tags", "autocomplete": "off", "maxlength": 200}
         )
-        self.fields["tag"].queryset = Tag.objects.filter(owner=user)
+        cast(forms.ModelChoiceField, self.fields["tag"]).queryset = Tag.objects.filter(owner=user)
 
     def filters(self) -> ContactFilters:
         """The filters to apply: the valid fields' values, defaults for the rest."""
@@ -79,10 +79,12 @@ class BulkChangeForm(forms.Form):
 
     def __init__(self, user: User, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["contacts"].queryset = Contact.objects.filter(owner=user)
+        contacts = cast(forms.ModelMultipleChoiceField, self.fields["contacts"])
+        contacts.queryset = Contact.objects.filter(owner=user)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         needs = {
             BulkAction.SET_INTENTION: ("intention", "Choose the intention to set."),
             BulkAction.SET_CIRCLE: ("circle", "Choose the circle to set."),
@@ -112,7 +114,7 @@ class RelationshipForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # Every contact has an intention: no blank "---------" choice.
-        self.fields["intention"].choices = Intention.choices
+        cast(forms.ChoiceField, self.fields["intention"]).choices = Intention.choices
 
 
 def _lines(value: str) -> list[str]:
@@ -182,7 +184,7 @@ class ContactForm(forms.ModelForm):
             self.initial["emails"] = "\n".join(e.address for e in self.instance.emails.all())
             self.initial["phones"] = "\n".join(p.number for p in self.instance.phones.all())
             self.initial["tags"] = ", ".join(t.name for t in self.instance.tags.all())
-        self.fields["intention"].choices = Intention.choices
+        cast(forms.ChoiceField, self.fields["intention"]).choices = Intention.choices
         self.fields["birthday_month"] = forms.TypedChoiceField(
             label="Month",
             required=False,

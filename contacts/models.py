@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import calendar
 from collections.abc import Iterable
+from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -14,10 +15,15 @@ from accounts.choices import MAX_CADENCE_DAYS, Circle, Intention
 from accounts.pages import url_with_id
 from contacts.text import search_text_from
 
+TAG_MAX_LENGTH = 50
+
 
 class Tag(models.Model):
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="tags")
-    name = models.CharField(max_length=50)
+    name = models.CharField(max_length=TAG_MAX_LENGTH)
+    # Not a column: contacts.receivers keeps here, between a pre_ and a post_ signal, the contacts that had
+    # the tag, whose search text must then lose its name.
+    _search_contact_ids: list[int]
 
     class Meta:
         ordering = ["name"]
@@ -32,7 +38,7 @@ class Tag(models.Model):
 
 
 class ContactQuerySet(models.QuerySet["Contact"]):
-    def bulk_create(self, objs: Iterable[Contact], *args: object, **kwargs: object) -> list[Contact]:
+    def bulk_create(self, objs: Iterable[Contact], *args: Any, **kwargs: Any) -> list[Contact]:
         """Fill each contact's search text from its own fields, as save() would. Tags added afterwards
         through the m2m table in bulk need `contacts_refresh_search_text`."""
         objs = list(objs)
@@ -155,7 +161,7 @@ class Contact(models.Model):
     def __str__(self) -> str:
         return self.display_name
 
-    def save(self, *args: object, **kwargs: object) -> None:
+    def save(self, *args: Any, **kwargs: Any) -> None:
         """Save, keeping `search_text` in step with the fields it is made of."""
         if self.pk is None:
             tag_names: Iterable[str] = []

@@ -17,7 +17,7 @@ import calendar
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 from zoneinfo import ZoneInfo
 
 from django.db import models
@@ -26,7 +26,17 @@ from accounts.choices import Intention, Purpose, intention_purposes
 
 if TYPE_CHECKING:
     from contacts.models import Contact
-    from interactions.models import Interaction
+
+
+class InteractionLike(Protocol):
+    """What the policy reads of an interaction (interactions.models.Interaction has it). A protocol, not an
+    import: the interactions app sits above this one."""
+
+    occurred_at: dt.datetime
+    purpose: str
+    kind: str
+    event_id: int | None
+
 
 # The user's cadence defaults, `table[purpose][circle] -> days`, as User.cadence_table() returns them.
 CadenceTable = Mapping[str, Mapping[str, int]]
@@ -63,7 +73,8 @@ class Health(models.TextChoices):
     LAPSED = "lapsed", "Lapsed"
 
 
-_HEALTH_RANK = {Health.RECENT: 0, Health.FADING: 1, Health.LAPSED: 2}
+# How far gone each health is, for "the worst of" and for sorting; contacts.queries computes it in SQL.
+HEALTH_RANK = {Health.RECENT: 0, Health.FADING: 1, Health.LAPSED: 2}
 
 
 def local_date(at: dt.datetime, zone: dt.tzinfo) -> dt.date:
@@ -116,7 +127,7 @@ class Touch:
     event_id: int | None = None
 
     @classmethod
-    def from_interaction(cls, interaction: Interaction, zone: dt.tzinfo) -> Touch:
+    def from_interaction(cls, interaction: InteractionLike, zone: dt.tzinfo) -> Touch:
         return cls(
             on=local_date(interaction.occurred_at, zone),
             purpose=interaction.purpose,
@@ -252,9 +263,9 @@ def followups_plan(
         )
         if due is not None:
             plan.append(due)
-    has_birthday = contact.birthday_month is not None and contact.birthday_day is not None
-    if has_birthday and Purpose.PERSONAL in clock_purposes(contact.intention):
-        on = birthday_next(contact.birthday_month, contact.birthday_day, today)
+    month, day = contact.birthday_month, contact.birthday_day
+    if month is not None and day is not None and Purpose.PERSONAL in clock_purposes(contact.intention):
+        on = birthday_next(month, day, today)
         plan.append(Due(Purpose.PERSONAL, on, Reason.BIRTHDAY))
     return plan
 
@@ -273,7 +284,7 @@ def health(elapsed_days: int, cadence: int) -> Health:
 
 def health_worst(healths: Iterable[str]) -> Health:
     """The worse of several clocks' health (a `both` contact shows its worse clock)."""
-    return max((Health(h) for h in healths), key=_HEALTH_RANK.__getitem__, default=Health.RECENT)
+    return max((Health(h) for h in healths), key=HEALTH_RANK.__getitem__, default=Health.RECENT)
 
 
 def clock_elapsed(

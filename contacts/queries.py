@@ -12,6 +12,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import reduce
 from operator import or_
+from typing import TYPE_CHECKING, TypedDict
 
 from django.db.models import (
     Case,
@@ -26,16 +27,19 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.expressions import Combinable
 from django.db.models.functions import Cast, Coalesce, Greatest, Lower, TruncDate
 from django.db.models.lookups import LessThanOrEqual
 
 from accounts.choices import Circle, Intention, Purpose
 from accounts.models import User
 from contacts.models import Contact, EmailAddress
-from contacts.policy import CadenceTable, ContactFacts, Health, contact_health, local_date
+from contacts.policy import HEALTH_RANK, CadenceTable, ContactFacts, Health, contact_health, local_date
 from contacts.text import fold_words, names_similar, search_words
 
-HEALTH_RANK = {Health.RECENT: 0, Health.FADING: 1, Health.LAPSED: 2}
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
 _EPOCH = dt.date(1970, 1, 1)
 
 
@@ -110,7 +114,15 @@ def contacts_annotate_clock(
     )
 
 
-def contacts_annotate_health(contacts: QuerySet[Contact], user: User, today: dt.date) -> QuerySet[Contact]:
+class HealthRankAnnotation(TypedDict):
+    """What `contacts_annotate_health` adds to each contact, for the type checker."""
+
+    health_rank: int
+
+
+def contacts_annotate_health(
+    contacts: QuerySet[Contact], user: User, today: dt.date
+) -> QuerySet[WithAnnotations[Contact, HealthRankAnnotation]]:
     """Annotate `health_rank` (0 recent, 1 fading, 2 lapsed): the personal clock for a personal contact, the
     professional clock for a professional one, the worse of the two for `both`. `today` is the user's
     local date; days are counted in the user's time zone, like the policy."""
@@ -179,7 +191,7 @@ def contacts_listed(user: User, filters: ContactFilters, today: dt.date) -> Quer
     Each order is served by an index of contacts_contact: contact_owner_name, contact_owner_last and
     contact_owner_due. Ties are broken by name, then id, so that pages never overlap.
     """
-    contacts = Contact.objects.filter(owner=user)
+    contacts: QuerySet[Contact] = Contact.objects.filter(owner=user)
     if filters.status == Status.ACTIVE:
         contacts = contacts.filter(archived_at__isnull=True)
     elif filters.status == Status.ARCHIVED:
@@ -196,7 +208,7 @@ def contacts_listed(user: User, filters: ContactFilters, today: dt.date) -> Quer
         contacts = contacts_annotate_health(contacts, user, today).filter(
             health_rank=HEALTH_RANK[Health(filters.health)]
         )
-    by_name = [Lower("display_name"), "id"]
+    by_name: list[str | Combinable] = [Lower("display_name"), "id"]
     if filters.sort == Sort.LAST:
         order = [F("last_interaction_at").desc(nulls_last=True), *by_name]
     elif filters.sort == Sort.DUE:
@@ -224,7 +236,9 @@ def contact_duplicates(
        PostgreSQL), at most 200, then compared in Python.
     """
     found: dict[int, Contact] = {}
-    contacts = Contact.objects.filter(owner=owner).exclude(pk=exclude_id)
+    contacts = Contact.objects.filter(owner=owner)
+    if exclude_id is not None:
+        contacts = contacts.exclude(pk=exclude_id)
     if email := email.strip().lower():
         emails = EmailAddress.objects.annotate(lower=Lower("address")).filter(owner=owner, lower=email)
         for contact in contacts.filter(pk__in=emails.values("contact_id"))[:limit]:

@@ -18,8 +18,8 @@ from contacts.models import Contact, Tag, contacts_refresh_search_text
 def tags_changed(
     sender: Any, instance: Contact | Tag, action: str, reverse: bool, pk_set: set[int] | None, **kwargs: Any
 ) -> None:
-    if action == "pre_clear" and reverse:
-        # Clearing a tag from every contact: remember who had it, for post_clear.
+    if action == "pre_clear" and isinstance(instance, Tag):
+        # Clearing a tag from every contact (the reverse side): remember who had it, for post_clear.
         instance._search_contact_ids = list(instance.contacts.values_list("pk", flat=True))
         return
     if action not in {"post_add", "post_remove", "post_clear"}:

@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from accounts.choices import Circle, Intention
 from accounts.ownership import get_owned_or_404
-from accounts.pages import next_url, parse_id, render_page, wants_partial
+from accounts.pages import AuthenticatedHttpRequest, next_url, parse_id, render_page, wants_partial
 from contacts.actions import (
     BulkAction,
     contact_archive,
@@ -36,7 +36,7 @@ CONTACTS_PER_PAGE = 25
 
 
 @login_required
-def contact_list(request: HttpRequest) -> HttpResponse:
+def contact_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Search, filter, sort and page the user's contacts. Every choice lives in the query string, so back,
     reload and a shared link show the same list; htmx asks for the results alone as the user types."""
     user = request.user
@@ -62,7 +62,7 @@ def contact_list(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def contacts_bulk(request: HttpRequest) -> HttpResponse:
+def contacts_bulk(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Apply one change to the ticked contacts, then go back to the list as it was."""
     back = next_url(request, reverse("contact_list"))
     form = BulkChangeForm(request.user, request.POST)
@@ -86,7 +86,7 @@ def contacts_bulk(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def contact_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def contact_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Every detail of a contact in one form; plain POST and redirect, no JavaScript needed."""
     contact = get_owned_or_404(
         Contact.objects.prefetch_related("tags", "emails", "phones"), request.user, pk=pk
@@ -109,7 +109,7 @@ def contact_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def contact_relationship(request: HttpRequest, pk: int) -> HttpResponse:
+def contact_relationship(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Intention and circle, changed in place on the contact page (htmx posts on change and gets the
     fragment back); without JavaScript the form posts and returns to the contact page."""
     contact = get_owned_or_404(Contact, request.user, pk=pk)
@@ -131,7 +131,7 @@ def contact_relationship(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def contact_archive_view(request: HttpRequest, pk: int) -> HttpResponse:
+def contact_archive_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """GET asks for confirmation; POST archives (archive=1) or brings the contact back (archive=0)."""
     contact = get_owned_or_404(Contact, request.user, pk=pk)
     if request.method == "POST":
@@ -146,7 +146,7 @@ def contact_archive_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def contact_delete_view(request: HttpRequest, pk: int) -> HttpResponse:
+def contact_delete_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """GET asks for confirmation; POST deletes the contact and the interactions that were theirs alone."""
     contact = get_owned_or_404(Contact, request.user, pk=pk)
     if request.method == "POST":
@@ -159,7 +159,7 @@ def contact_delete_view(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def contact_duplicates_view(request: HttpRequest) -> HttpResponse:
+def contact_duplicates_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     """The inline warning about likely duplicates of the person being typed (same email, similar name).
     `choose=1` adds the buttons of the capture screen: same person, or a new one."""
     matches = contact_duplicates(

@@ -1,9 +1,12 @@
 """Domain functions that write interactions and events. Views, commands and tasks call these; none of them
-writes Interaction or Participation rows directly, so the contacts' last-seen dates stay true."""
+writes Interaction or Participation rows directly, so the contacts' last-seen dates stay true. Each write
+announces itself with `interactions_changed` (interactions.signals), on which the follow-up engine
+re-plans."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
 from collections.abc import Iterable, Sequence
 
 from django.db import transaction
@@ -14,8 +17,8 @@ from accounts.choices import Intention, setting_purpose
 from accounts.models import User
 from contacts.models import Contact
 from contacts.policy import DRIFT_WINDOW
-from interactions import followups
 from interactions.models import Event, Interaction, Kind, Participation
+from interactions.signals import interactions_announce
 
 
 class OwnershipError(ValueError):
@@ -44,9 +47,29 @@ SUMMARY_FIELDS = [
 ]
 
 
+def timeline_summary(newest_first: Iterable[tuple[dt.datetime, str]]) -> dict[str, object]:
+    """The timeline summary of one contact, from their interactions' (time, purpose), newest first with
+    ties broken by the newer id: the latest interaction overall, the latest two of each purpose and the
+    purposes of the latest DRIFT_WINDOW. The one statement of that rule: the refresh below, the importer
+    and the demo seeder all use it."""
+    summary: dict[str, object] = dict.fromkeys(SUMMARY_FIELDS)
+    recent: list[str] = []
+    seen: dict[str, int] = {}
+    for when, purpose in newest_first:
+        if summary["last_interaction_at"] is None:
+            summary["last_interaction_at"] = when
+        if len(recent) < DRIFT_WINDOW:
+            recent.append(purpose)
+        count = seen.get(purpose, 0)
+        if count < 2:
+            summary[f"{'last' if count == 0 else 'previous'}_{purpose}_at"] = when
+        seen[purpose] = count + 1
+    summary["recent_purposes"] = ",".join(recent)
+    return summary
+
+
 def contacts_refresh_last_seen(contacts: Iterable[int] | Q) -> int:
-    """Recompute the timeline summary of the given contacts (ids, or a Q over Contact): the latest
-    interaction overall, the latest two of each purpose, and the purposes of the latest DRIFT_WINDOW.
+    """Recompute the timeline summary (`timeline_summary`) of the given contacts (ids, or a Q over Contact).
 
     1. One windowed query reads, per contact, only the rows the summary needs: the newest DRIFT_WINDOW
        interactions and the newest two of each purpose (ROW_NUMBER() per contact and per contact and
@@ -68,30 +91,31 @@ def contacts_refresh_last_seen(contacts: Iterable[int] | Q) -> int:
             ),
         )
         .filter(Q(row__lte=DRIFT_WINDOW) | Q(row_in_purpose__lte=2))
-        .values_list("contact_id", "occurred_at", "purpose", "row", "row_in_purpose")
+        .values_list("contact_id", "row", "occurred_at", "purpose")
     )
-    summaries: dict[int, dict[str, object]] = {}
-    recent: dict[int, list[tuple[int, str]]] = {}
-    for contact_id, when, purpose, row, row_in_purpose in rows:
-        summary = summaries.setdefault(contact_id, {})
-        if row == 1:
-            summary["last_interaction_at"] = when
-        if row_in_purpose <= 2:
-            summary[f"{'last' if row_in_purpose == 1 else 'previous'}_{purpose}_at"] = when
-        if row <= DRIFT_WINDOW:
-            recent.setdefault(contact_id, []).append((row, purpose))
-    for contact_id, purposes in recent.items():
-        summaries[contact_id]["recent_purposes"] = ",".join(p for _, p in sorted(purposes))
+    timelines: dict[int, list[tuple[int, dt.datetime, str]]] = defaultdict(list)
+    for contact_id, row, when, purpose in rows:
+        timelines[contact_id].append((row, when, purpose))
+    empty = timeline_summary([])
     changed = []
     for contact in targets.only("pk", *SUMMARY_FIELDS):
-        summary = summaries.get(contact.pk, {})
-        values = [summary.get(f, "" if f == "recent_purposes" else None) for f in SUMMARY_FIELDS]
-        if values != [getattr(contact, f) for f in SUMMARY_FIELDS]:
-            for field, value in zip(SUMMARY_FIELDS, values, strict=True):
-                setattr(contact, field, value)
+        timeline = sorted(timelines.get(contact.pk, []))
+        summary = timeline_summary((when, purpose) for _, when, purpose in timeline) if timeline else empty
+        if any(getattr(contact, f) != summary[f] for f in SUMMARY_FIELDS):
+            for field in SUMMARY_FIELDS:
+                setattr(contact, field, summary[field])
             changed.append(contact)
     Contact.objects.bulk_update(changed, SUMMARY_FIELDS, batch_size=500)
     return len(changed)
+
+
+def interactions_written(owner: User, contact_ids: Iterable[int]) -> None:
+    """What a writer of many interactions at once (an import, a merge, a restore) calls at its end, inside
+    its transaction: the timeline summaries of those contacts, then one `interactions_changed` for them all
+    instead of one per row."""
+    ids = sorted(set(contact_ids))
+    contacts_refresh_last_seen(ids)
+    interactions_announce(owner, ids)
 
 
 def _check_owned(owner: User, objects: Iterable[Contact | Event | None]) -> None:
@@ -111,8 +135,10 @@ def interaction_log(
     setting: str,
     event: Event | None = None,
     notes: str = "",
+    row_key: str | None = None,
 ) -> Interaction:
-    """Record an interaction with one or more of the owner's contacts."""
+    """Record an interaction with one or more of the owner's contacts. `row_key` is the key of the quick
+    capture row it saves, if any: the database refuses a second interaction with the same key."""
     if not contacts:
         raise ValueError("An interaction needs at least one participant.")
     _check_owned(owner, [*contacts, event])
@@ -126,10 +152,11 @@ def interaction_log(
         setting=setting,
         event=event,
         notes=notes,
+        row_key=row_key or None,
     )
     Participation.objects.bulk_create(Participation.of(interaction, c) for c in contacts)
     contacts_refresh_last_seen(c.pk for c in contacts)
-    followups.followups_replan(owner, [c.pk for c in contacts])
+    interactions_announce(owner, [c.pk for c in contacts])
     return interaction
 
 
@@ -161,7 +188,7 @@ def interaction_update(
             Participation.of(interaction, c) for c in contacts if c.pk not in before
         )
     contacts_refresh_last_seen(before | after)
-    followups.followups_replan(owner, before | after)
+    interactions_announce(owner, before | after)
     return interaction
 
 
@@ -171,7 +198,7 @@ def interaction_delete(interaction: Interaction) -> None:
     contact_ids = list(interaction.participations.values_list("contact_id", flat=True))
     interaction.delete()
     contacts_refresh_last_seen(contact_ids)
-    followups.followups_replan(owner, contact_ids)
+    interactions_announce(owner, contact_ids)
 
 
 def interactions_delete_for_contacts(

@@ -2,33 +2,33 @@
 
 A row is one Participation in a `met` interaction at the event: the person (a new contact, or a known one the
 meeting is linked to) and the meeting, whose notes hold the row's line of context. Rows are written here,
-through contacts.actions and interactions.actions, never by the views.
+through contacts.actions and interactions.actions, never by the views: `capture_row_save` is the whole
+workflow of a new row, `capture_row_correct` of a saved one.
 
 A phone on a flaky connection may send a row twice: the first request saved it but its answer was lost, and
-static/js/kith.js retries. Each new row carries a random key; `capture_claim` remembers, in the cache,
-which row a key saved, so a retry gets that row back instead of a second person.
+static/js/kith.js retries. Each new row carries a random key, kept on the meeting it saved; the database holds
+one meeting per owner and key, so a retry gets that row back instead of a second person, however many web
+processes the two requests reached.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from django.core.cache import cache
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 
 from accounts.models import User
 from contacts.actions import contact_create, contact_set_emails, contact_set_phones, contact_update
 from contacts.models import Contact
-from contacts.policy import Reason
+from contacts.queries import contact_duplicates
 from interactions.actions import interaction_default_purpose, interaction_log, interaction_update
-from interactions.followups import followup_request
-from interactions.models import Event, FollowUp, Kind, Participation
+from interactions.models import Event, Kind, Participation
+from interactions.signals import reminder_requested
 
-# How long a key is held while its first request runs, and how long a saved row is remembered for retries.
-CLAIM_PENDING_SECONDS = 60
-CLAIM_DONE_SECONDS = 24 * 60 * 60
 RECENT_EVENT_DAYS = 14
 
 
@@ -43,7 +43,8 @@ def capture_events(owner: User, today: dt.date) -> tuple[list[Event], list[Event
     events = Event.objects.filter(owner=owner, start_date__lte=today).filter(
         Q(start_date__gte=since) | Q(end_date__gte=since)
     )
-    spanning, recent = [], []
+    spanning: list[Event] = []
+    recent: list[Event] = []
     for event in events.order_by("-start_date", "-id"):
         (spanning if event_spans(event, today) else recent).append(event)
     return spanning, recent
@@ -69,41 +70,8 @@ def capture_rows(owner: User, event: Event) -> QuerySet[Participation]:
     )
 
 
-@dataclass(frozen=True, slots=True)
-class Claim:
-    """What a row key says about a request: `mine` when this request saves the row; otherwise the id of the
-    Participation an earlier request saved, or None while that request is still running."""
-
-    mine: bool
-    participation_id: int | None = None
-
-
-def _claim_key(owner: User, row_key: str) -> str:
-    return f"kith:capture:{owner.pk}:{row_key}"
-
-
-def capture_claim(owner: User, row_key: str) -> Claim:
-    if not row_key:
-        return Claim(mine=True)
-    key = _claim_key(owner, row_key)
-    if cache.add(key, 0, CLAIM_PENDING_SECONDS):
-        return Claim(mine=True)
-    return Claim(mine=False, participation_id=cache.get(key) or None)
-
-
-def capture_claim_done(owner: User, row_key: str, participation: Participation) -> None:
-    if row_key:
-        cache.set(_claim_key(owner, row_key), participation.pk, CLAIM_DONE_SECONDS)
-
-
-def capture_claim_release(owner: User, row_key: str) -> None:
-    """Forget a key whose request saved nothing (a question about a duplicate, invalid input, an error)."""
-    if row_key:
-        cache.delete(_claim_key(owner, row_key))
-
-
 def _meeting_log(
-    owner: User, event: Event, contact: Contact, *, context: str, now: dt.datetime
+    owner: User, event: Event, contact: Contact, *, context: str, now: dt.datetime, row_key: str = ""
 ) -> Participation:
     """Log the `met` interaction at the event, with the row's context line as its notes."""
     interaction = interaction_log(
@@ -114,40 +82,112 @@ def _meeting_log(
         setting=event.setting,
         event=event,
         notes=context.strip(),
+        row_key=row_key,
     )
     return interaction.participations.select_related("contact", "interaction").get(contact=contact)
 
 
-@transaction.atomic
-def capture_person(
+@dataclass(frozen=True, slots=True)
+class CaptureInput:
+    """One capture row as the person typed it (interactions.forms.CaptureRowForm.capture_input)."""
+
+    name: str = ""
+    intention: str = ""
+    context: str = ""
+    email: str = ""
+    phone: str = ""
+    company: str = ""
+    row_key: str = ""
+    # A known contact the meeting is filed under instead of a new person.
+    link: Contact | None = None
+    # The person confirmed a new person despite a likely duplicate.
+    confirmed_new: bool = False
+    remind_on: dt.date | None = None
+    remind_note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CaptureResult:
+    """What became of a row: saved (`participation`), or not saved because it is likely someone already
+    known (`duplicates`, for the person to choose). `repeated` says an earlier request had saved it."""
+
+    participation: Participation | None = None
+    duplicates: Sequence[Contact] = ()
+    repeated: bool = False
+
+
+def _saved_with_key(owner: User, row_key: str) -> Participation | None:
+    if not row_key:
+        return None
+    return (
+        Participation.objects.filter(owner=owner, interaction__row_key=row_key, interaction__kind=Kind.MET)
+        .select_related("contact", "interaction")
+        .first()
+    )
+
+
+def capture_row_save(
     owner: User,
     event: Event,
+    row: CaptureInput,
     *,
-    name: str,
-    intention: str,
-    context: str = "",
-    email: str = "",
-    phone: str = "",
-    company: str = "",
     now: dt.datetime,
-) -> Participation:
+) -> CaptureResult:
+    """Save a new capture row, once.
+
+    1. A key already saved (the phone retried after a lost answer) returns the row saved then.
+    2. A row linking a known contact files a meeting at the event under them (`capture_link`).
+    3. Otherwise, unless the person confirmed a new person, likely duplicates of the name or email
+       (`contacts.queries.contact_duplicates`) come back unsaved, for the person to choose.
+    4. A new contact and their meeting are saved, the key on the meeting, and the row's "remind me" line is
+       announced for the follow-up engine, all in one transaction.
+    5. A request racing another with the same key (another web process) loses at the database's unique
+       key, rolls back whole, and returns the winner's row.
+    """
+    if (saved := _saved_with_key(owner, row.row_key)) is not None:
+        return CaptureResult(saved, repeated=True)
+    if (
+        row.link is None
+        and not row.confirmed_new
+        and (found := contact_duplicates(owner, name=row.name, email=row.email))
+    ):
+        return CaptureResult(duplicates=found)
+    try:
+        with transaction.atomic():
+            if row.link is not None:
+                participation = capture_link(
+                    owner, event, row.link, context=row.context, now=now, row_key=row.row_key
+                )
+            else:
+                participation = capture_person(owner, event, row, now=now)
+            if row.remind_on is not None:
+                capture_remind(participation, row.remind_on, row.remind_note)
+    except IntegrityError:
+        if (saved := _saved_with_key(owner, row.row_key)) is None:
+            raise
+        return CaptureResult(saved, repeated=True)
+    return CaptureResult(participation)
+
+
+@transaction.atomic
+def capture_person(owner: User, event: Event, row: CaptureInput, *, now: dt.datetime) -> Participation:
     """A new contact met at `event`: the contact (the context line is their first note) and the `met`
     interaction, whose purpose follows the intention, or the event's setting for `both`."""
     contact = contact_create(
         owner,
-        display_name=name,
-        intention=intention,
-        company=company,
-        notes=context,
-        email=email,
-        phone=phone,
+        display_name=row.name,
+        intention=row.intention,
+        company=row.company,
+        notes=row.context,
+        email=row.email,
+        phone=row.phone,
     )
-    return _meeting_log(owner, event, contact, context=context, now=now)
+    return _meeting_log(owner, event, contact, context=row.context, now=now, row_key=row.row_key)
 
 
 @transaction.atomic
 def capture_link(
-    owner: User, event: Event, contact: Contact, *, context: str = "", now: dt.datetime
+    owner: User, event: Event, contact: Contact, *, context: str = "", now: dt.datetime, row_key: str = ""
 ) -> Participation:
     """File a meeting at `event` under a contact the user already knows. Meeting them there twice is one
     meeting: an existing row is returned (with the new context line, if one was typed)."""
@@ -156,7 +196,24 @@ def capture_link(
         if context.strip() and context.strip() != existing.interaction.notes:
             interaction_update(existing.interaction, notes=context.strip())
         return existing
-    return _meeting_log(owner, event, contact, context=context, now=now)
+    return _meeting_log(owner, event, contact, context=context, now=now, row_key=row_key)
+
+
+@transaction.atomic
+def capture_row_correct(participation: Participation, row: CaptureInput) -> Participation:
+    """Save corrections to a saved row, and its "remind me" line if one was typed."""
+    participation = capture_row_update(
+        participation,
+        name=row.name,
+        intention=row.intention,
+        context=row.context,
+        email=row.email,
+        phone=row.phone,
+        company=row.company,
+    )
+    if row.remind_on is not None:
+        capture_remind(participation, row.remind_on, row.remind_note)
+    return participation
 
 
 @transaction.atomic
@@ -189,7 +246,7 @@ def capture_row_update(
     contact_set_emails(contact, [email, *emails[1:]] if emails else [email])
     phones = [p.number for p in contact.phones.all()]
     contact_set_phones(contact, [phone, *phones[1:]] if phones else [phone])
-    changes: dict[str, object] = {"notes": context} if context != interaction.notes else {}
+    changes: dict[str, Any] = {"notes": context} if context != interaction.notes else {}
     if intention_changed:
         intentions = interaction.participations.values_list("contact__intention", flat=True)
         changes["purpose"] = interaction_default_purpose(intentions, interaction.setting)
@@ -202,18 +259,15 @@ def capture_row_update(
     )
 
 
-def capture_remind(participation: Participation, on: dt.date, note: str) -> FollowUp | None:
-    """The row's "remind me" line: a requested follow-up for the person met, for the purpose the meeting had
-    (it decides a `both` contact's group). Saving the same line again (a retry, or "Save changes" on the
-    row) adds nothing: an open reminder with that day and note already stands. Returns the new one."""
-    contact, note = participation.contact, note.strip()
-    if contact.followups.open().filter(reason=Reason.REQUESTED, due_on=on, note=note).exists():
-        return None
-    return followup_request(contact, on, note, purpose=participation.interaction.purpose)
-
-
-def capture_reminders(participation: Participation) -> list[FollowUp]:
-    """The open reminders a capture row shows under the person."""
-    return list(
-        participation.contact.followups.open().filter(reason=Reason.REQUESTED).order_by("due_on", "pk")
+def capture_remind(participation: Participation, on: dt.date, note: str) -> None:
+    """The row's "remind me" line: a reminder about the person met, for the purpose the meeting had (it
+    decides a `both` contact's group). The follow-up engine hears it (followups.receivers) and adds the
+    reminder unless the same one already stands, so saving the line again adds nothing."""
+    reminder_requested.send(
+        sender=Participation,
+        owner=participation.owner,
+        contact=participation.contact,
+        on=on,
+        note=note,
+        purpose=participation.interaction.purpose,
     )

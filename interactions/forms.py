@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -23,7 +23,8 @@ from accounts.choices import Intention, Purpose, Setting
 from accounts.models import User
 from accounts.pages import parse_id
 from contacts.models import Contact
-from interactions.models import SNOOZE_CHOICES, SNOOZE_DEFAULT_DAYS, Event, Kind
+from interactions.capture import CaptureInput
+from interactions.models import Event, Kind
 
 NOTES_MAX_LENGTH = 5000
 CONTEXT_MAX_LENGTH = 500
@@ -34,11 +35,11 @@ EARLIEST_YEAR, LATEST_YEAR = 1900, 2200
 NOON = dt.time(12, 0)
 
 
-def _date_input() -> forms.DateInput:
+def date_input() -> forms.DateInput:
     return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-def _check_year(day: dt.date | None) -> dt.date | None:
+def check_year(day: dt.date | None) -> dt.date | None:
     if day is not None and not EARLIEST_YEAR <= day.year <= LATEST_YEAR:
         raise ValidationError(f"Choose a date between {EARLIEST_YEAR} and {LATEST_YEAR}.")
     return day
@@ -54,8 +55,8 @@ class EventForm(forms.ModelForm):
             "setting": "Formal (conference, workshop) or informal (party, casual meetup).",
         }
         widgets = {
-            "start_date": _date_input(),
-            "end_date": _date_input(),
+            "start_date": date_input(),
+            "end_date": date_input(),
             "notes": forms.Textarea(attrs={"rows": 3}),
             "setting": forms.RadioSelect,
         }
@@ -63,16 +64,17 @@ class EventForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         # A model field with choices and no default offers a blank "---------" radio; a setting is required.
-        self.fields["setting"].choices = Setting.choices
+        cast(forms.ChoiceField, self.fields["setting"]).choices = Setting.choices
 
     def clean_start_date(self) -> dt.date | None:
-        return _check_year(self.cleaned_data.get("start_date"))
+        return check_year(self.cleaned_data.get("start_date"))
 
     def clean_end_date(self) -> dt.date | None:
-        return _check_year(self.cleaned_data.get("end_date"))
+        return check_year(self.cleaned_data.get("end_date"))
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         start, end = data.get("start_date"), data.get("end_date")
         if start and end and end < start:
             self.add_error("end_date", "An event cannot end before it starts.")
@@ -90,7 +92,7 @@ class CaptureEventForm(forms.ModelForm):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["setting"].choices = Setting.choices
+        cast(forms.ChoiceField, self.fields["setting"]).choices = Setting.choices
 
 
 class CaptureRowForm(forms.Form):
@@ -112,19 +114,37 @@ class CaptureRowForm(forms.Form):
 
     def __init__(self, user: User, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["link"].queryset = Contact.objects.filter(owner=user)
+        cast(forms.ModelChoiceField, self.fields["link"]).queryset = Contact.objects.filter(owner=user)
         # A linked meeting needs no name: the person is known.
         if self.data.get("link"):
             self.fields["name"].required = False
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        super().clean()
+        data = self.cleaned_data
         remind_on, note = data.get("remind_on"), (data.get("remind_note") or "").strip()
         if note and remind_on is None and "remind_on" not in self.errors:
             self.add_error("remind_on", "Pick the day to be reminded on.")
         if remind_on is not None and remind_on < timezone.localdate():
             self.add_error("remind_on", "A reminder needs a day from today on.")
         return data
+
+    def capture_input(self) -> CaptureInput:
+        """The valid row, as interactions.capture takes it."""
+        data = self.cleaned_data
+        return CaptureInput(
+            name=data["name"],
+            intention=data["intention"],
+            context=data["context"],
+            email=data["email"],
+            phone=data["phone"],
+            company=data["company"],
+            row_key=data["row_key"],
+            link=data["link"],
+            confirmed_new=data["decision"] == "new",
+            remind_on=data["remind_on"],
+            remind_note=data["remind_note"],
+        )
 
 
 # How many people the contact page's "also with" offers (see InteractionForm).
@@ -167,7 +187,7 @@ class PlainSelect(forms.Select):
         own = flatatt(self.build_attrs(self.attrs, attrs))
         return format_html('<select name="{}"{}>{}\n</select>', name, own, mark_safe(options))
 
-    def _flat(self) -> Iterator[tuple[str, str]]:
+    def _flat(self) -> Iterator[tuple[str, Any]]:
         for key, label in self.choices:
             yield ("" if key is None else str(key)), label
 
@@ -200,6 +220,11 @@ def _event_choices(events: QuerySet[Event]) -> list[Choice]:
     return [("", NO_EVENT), *((pk, _event_label(name, start)) for pk, name, start in rows)]
 
 
+class EventChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Event) -> str:
+        return _event_label(obj.name, obj.start_date)
+
+
 class InteractionForm(forms.Form):
     """An interaction with one or more contacts. With `contact` given (the contact page), that contact always
     takes part and `participants` lists the others ("also with").
@@ -215,7 +240,7 @@ class InteractionForm(forms.Form):
         bound_field_class=PickerBoundField,
         error_messages={"required": "Choose at least one person."},
     )
-    occurred_on = forms.DateField(label="Date", widget=_date_input())
+    occurred_on = forms.DateField(label="Date", widget=date_input())
     occurred_time = forms.TimeField(
         label="Time",
         required=False,
@@ -231,7 +256,7 @@ class InteractionForm(forms.Form):
         help_text="Automatic: the intention everyone shares, else the setting (formal is professional).",
     )
     setting = forms.ChoiceField(label="Setting", choices=Setting.choices, widget=PlainSelect)
-    event = forms.ModelChoiceField(
+    event = EventChoiceField(
         label="Event",
         required=False,
         queryset=Event.objects.none(),
@@ -253,7 +278,7 @@ class InteractionForm(forms.Form):
         selected = {c.pk for c in self.initial.get("participants", [])}
         # Archived people are offered only when they are already in the interaction being edited.
         people = people.filter(archived_at__isnull=True) | people.filter(pk__in=selected)
-        field = self.fields["participants"]
+        field = cast(forms.ModelMultipleChoiceField, self.fields["participants"])
         if contact is not None:
             people = people.exclude(pk=contact.pk)
             field.required, field.label = False, "Also with (optional)"
@@ -266,10 +291,9 @@ class InteractionForm(forms.Form):
         else:
             field.widget.choices = ChoicesOnce(lambda: people.values_list("pk", "display_name"))
         events = Event.objects.filter(owner=user).order_by("-start_date", "-id")
-        field = self.fields["event"]
-        field.queryset = events
-        field.label_from_instance = lambda e: _event_label(e.name, e.start_date)
-        field.widget.choices = ChoicesOnce(lambda: _event_choices(events))
+        event_field = cast(EventChoiceField, self.fields["event"])
+        event_field.queryset = events
+        event_field.widget.choices = ChoicesOnce(lambda: _event_choices(events))
 
     def _offered_people(self, people: QuerySet[Contact]) -> list[Choice]:
         """The contact page's "also with", by name: the people seen most recently (then people never seen, the
@@ -290,7 +314,7 @@ class InteractionForm(forms.Form):
         return list(people.filter(pk__in=ids).values_list("pk", "display_name"))
 
     def clean_occurred_on(self) -> dt.date | None:
-        return _check_year(self.cleaned_data.get("occurred_on"))
+        return check_year(self.cleaned_data.get("occurred_on"))
 
     def people(self) -> list[Contact]:
         """Everyone taking part, the page's contact first."""
@@ -305,60 +329,3 @@ class InteractionForm(forms.Form):
     def chosen_purpose(self) -> str | None:
         """The purpose chosen, or None for the default rule."""
         return self.cleaned_data.get("purpose") or None
-
-
-# Follow-ups ----------------------------------------------------------------------------------------------
-
-
-class SnoozeForm(forms.Form):
-    """How long to put a follow-up away: a number of days, or a date of the user's choosing."""
-
-    days = forms.TypedChoiceField(
-        label="Snooze for", choices=SNOOZE_CHOICES, coerce=int, initial=SNOOZE_DEFAULT_DAYS, required=False
-    )
-    until = forms.DateField(label="or until", required=False, widget=_date_input())
-
-    def __init__(self, *args: Any, today: dt.date, **kwargs: Any) -> None:
-        self.today = today
-        super().__init__(*args, **kwargs)
-
-    def clean_until(self) -> dt.date | None:
-        until = _check_year(self.cleaned_data.get("until"))
-        if until is not None and until <= self.today:
-            raise ValidationError("Choose a date after today.")
-        return until
-
-    def snooze_until(self) -> dt.date:
-        """The chosen date: `until` when given, else today plus the chosen days (a week by default)."""
-        until = self.cleaned_data.get("until")
-        if until is not None:
-            return until
-        return self.today + dt.timedelta(days=self.cleaned_data.get("days") or SNOOZE_DEFAULT_DAYS)
-
-
-class RemindForm(forms.Form):
-    """A "remind me on <date>: <note>" for one contact. A `both` contact's reminder also needs a purpose."""
-
-    due_on = forms.DateField(label="Remind me on", widget=_date_input())
-    note = forms.CharField(label="About", max_length=REMIND_NOTE_MAX_LENGTH)
-    purpose = forms.ChoiceField(label="For", choices=Purpose.choices, required=False)
-
-    def __init__(self, *args: Any, contact: Contact, today: dt.date, **kwargs: Any) -> None:
-        self.contact = contact
-        self.today = today
-        super().__init__(*args, **kwargs)
-        if contact.intention != Intention.BOTH:
-            del self.fields["purpose"]
-
-    def clean_due_on(self) -> dt.date:
-        due_on = _check_year(self.cleaned_data["due_on"])
-        assert due_on is not None
-        if due_on < self.today:
-            raise ValidationError("Choose today or a later date.")
-        return due_on
-
-
-class QuickLogForm(forms.Form):
-    """A dashboard's one-click "log": which kind of interaction to record today."""
-
-    purpose = forms.ChoiceField(label="Purpose", choices=Purpose.choices)

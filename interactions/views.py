@@ -1,76 +1,45 @@
+"""Pages of events, quick capture, the contact page with its timeline, and interactions. They read forms, call
+the domain functions of interactions.actions and interactions.capture, and render."""
+
 from __future__ import annotations
 
 import datetime as dt
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import cast
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core import signing
 from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch
 from django.db.models.functions import Lower
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotAllowed, QueryDict
+from django.forms import RegexField
+from django.http import HttpResponse, HttpResponseNotAllowed, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.choices import Intention, Purpose, Setting, setting_purpose
+from accounts.choices import Setting, purpose_setting, setting_purpose
 from accounts.models import User
 from accounts.ownership import get_owned_or_404, owned
-from accounts.pages import next_url, parse_id, render_page, wants_partial
+from accounts.pages import AuthenticatedHttpRequest, next_url, parse_id, render_page, wants_partial
 from contacts.forms import RelationshipForm
 from contacts.models import Contact
-from contacts.queries import contact_duplicates, contact_health_on
+from contacts.queries import contact_health_on
 from interactions.actions import (
     interaction_default_purpose,
     interaction_delete,
     interaction_log,
     interaction_update,
 )
-from interactions.capture import (
-    capture_claim,
-    capture_claim_done,
-    capture_claim_release,
-    capture_events,
-    capture_link,
-    capture_person,
-    capture_remind,
-    capture_reminders,
-    capture_row_update,
-    capture_rows,
-)
-from interactions.dashboards import balance_build, dashboard_build, dashboard_log_touch
-from interactions.digests import digest_send_test
-from interactions.followups import (
-    followup_dismiss,
-    followup_done,
-    followup_request,
-    followup_snooze,
-    followup_stop_reminders,
-    followups_due,
-    user_today,
-)
-from interactions.forms import (
-    CaptureEventForm,
-    CaptureRowForm,
-    EventForm,
-    InteractionForm,
-    QuickLogForm,
-    RemindForm,
-    SnoozeForm,
-)
-from interactions.icalendar import followups_ics
-from interactions.links import LinkAction, followup_link_read, unsubscribe_user
-from interactions.models import Event, FollowUp, Interaction, Kind, Participation
+from interactions.capture import capture_events, capture_row_correct, capture_row_save, capture_rows
+from interactions.forms import CaptureEventForm, CaptureRowForm, EventForm, InteractionForm
+from interactions.models import Event, Interaction, Kind, Participation
 
 
 @login_required
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     contacts = owned(Contact, request.user).filter(archived_at__isnull=True).order_by("-last_interaction_at")
     events = owned(Event, request.user)
     return render(
@@ -91,7 +60,7 @@ EVENTS_PER_PAGE = 25
 
 
 @login_required
-def event_list(request: HttpRequest) -> HttpResponse:
+def event_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     events = owned(Event, request.user).annotate(
         people=Count("interactions__participations__contact", distinct=True)
     )
@@ -100,7 +69,7 @@ def event_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def event_create(request: HttpRequest) -> HttpResponse:
+def event_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = EventForm(request.POST)
         if form.is_valid():
@@ -115,7 +84,7 @@ def event_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def event_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def event_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     event = get_owned_or_404(Event, request.user, pk=pk)
     if request.method == "POST":
         form = EventForm(request.POST, instance=event)
@@ -130,7 +99,7 @@ def event_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def event_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def event_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """An event and everyone met there, each with what was noted about them at the event."""
     event = get_owned_or_404(Event, request.user, pk=pk)
     participations = (
@@ -167,8 +136,6 @@ class CaptureRow:
     duplicates: Sequence[Contact] = ()
     # Saved by this request from a blank row: static/js/kith.js then adds the next blank row.
     just_created: bool = False
-    # The open "remind me" follow-ups of the person on a saved row.
-    reminders: Sequence[FollowUp] = ()
 
     @property
     def action(self) -> str:
@@ -207,26 +174,24 @@ def _saved_row(user: User, event: Event, participation: Participation, state: st
         form=form,
         state=state,
         participation=participation,
-        reminders=capture_reminders(participation),
     )
 
 
 def _capture_page(
-    request: HttpRequest,
+    request: AuthenticatedHttpRequest,
     event: Event,
     *,
     new_row: CaptureRow | None = None,
     replace: CaptureRow | None = None,
 ) -> HttpResponse:
     user = request.user
+    replaced = replace.participation if replace is not None else None
     rows = []
     for participation in capture_rows(user, event):
-        same = replace is not None and replace.participation is not None
-        rows.append(
-            replace
-            if same and replace.participation.pk == participation.pk
-            else _saved_row(user, event, participation)
-        )
+        if replace is not None and replaced is not None and replaced.pk == participation.pk:
+            rows.append(replace)
+        else:
+            rows.append(_saved_row(user, event, participation))
     context = {
         "event": event,
         "rows": rows,
@@ -237,7 +202,7 @@ def _capture_page(
     return render(request, "interactions/capture.html", context)
 
 
-def _capture_row_response(request: HttpRequest, event: Event, row: CaptureRow) -> HttpResponse:
+def _capture_row_response(request: AuthenticatedHttpRequest, event: Event, row: CaptureRow) -> HttpResponse:
     """The row alone for htmx; the whole screen, with this row in place, without JavaScript."""
     if wants_partial(request):
         return render(request, "interactions/_capture_row.html", {"row": row, "event": event})
@@ -247,7 +212,7 @@ def _capture_row_response(request: HttpRequest, event: Event, row: CaptureRow) -
 
 
 @login_required
-def capture_start(request: HttpRequest) -> HttpResponse:
+def capture_start(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Quick capture, step one: pick today's event, or create it (name, place, setting) in one step."""
     today = timezone.localdate()
     if request.method == "POST":
@@ -266,7 +231,7 @@ def capture_start(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def capture_event(request: HttpRequest, pk: int) -> HttpResponse:
+def capture_event(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Quick capture at one event: GET shows the rows; POST saves a new row (a new person, or a meeting
     linked to a known one)."""
     event = get_owned_or_404(Event, request.user, pk=pk)
@@ -276,64 +241,35 @@ def capture_event(request: HttpRequest, pk: int) -> HttpResponse:
     form = _capture_form(user, event, request.POST)
     if not form.is_valid():
         key = form.data.get("row_key", "")
-        key = key if form.fields["row_key"].regex.match(key) and len(key) <= 64 else uuid.uuid4().hex
+        pattern = cast(RegexField, form.fields["row_key"]).regex
+        key = key if pattern.match(key) and len(key) <= 64 else uuid.uuid4().hex
         return _capture_row_response(
             request, event, CaptureRow(event=event, key=key, form=form, state="error")
         )
-    data = form.cleaned_data
-    key = data["row_key"] or uuid.uuid4().hex
-    claim = capture_claim(user, data["row_key"])
-    if not claim.mine:
-        if claim.participation_id is None:
-            # The first request for this row is still running; static/js/kith.js asks again shortly.
-            return HttpResponse("This row is still being saved.", status=409)
-        participation = get_owned_or_404(capture_rows(user, event), user, pk=claim.participation_id)
-        row = _saved_row(user, event, participation)
-        row.just_created = True
-        return _capture_row_response(request, event, row)
-    try:
-        if data["link"] is not None:
-            participation = capture_link(
-                user, event, data["link"], context=data["context"], now=timezone.now()
-            )
-        else:
-            duplicates = (
-                []
-                if data["decision"] == "new"
-                else contact_duplicates(user, name=data["name"], email=data["email"])
-            )
-            if duplicates:
-                capture_claim_release(user, data["row_key"])
-                row = CaptureRow(event=event, key=key, form=form, state="ask", duplicates=duplicates)
-                return _capture_row_response(request, event, row)
-            participation = capture_person(
-                user,
-                event,
-                name=data["name"],
-                intention=data["intention"],
-                context=data["context"],
-                email=data["email"],
-                phone=data["phone"],
-                company=data["company"],
-                now=timezone.now(),
-            )
-    except BaseException:
-        capture_claim_release(user, data["row_key"])
-        raise
-    if data["remind_on"] is not None:
-        capture_remind(participation, data["remind_on"], data["remind_note"])
-    capture_claim_done(user, data["row_key"], participation)
+    row = form.capture_input()
+    result = capture_row_save(user, event, row, now=timezone.now())
+    if result.participation is None:
+        asked = CaptureRow(
+            event=event,
+            key=row.row_key or uuid.uuid4().hex,
+            form=form,
+            state="ask",
+            duplicates=result.duplicates,
+        )
+        return _capture_row_response(request, event, asked)
     if not wants_partial(request):
-        messages.success(request, f"Saved {participation.contact.display_name}.")
+        messages.success(request, f"Saved {result.participation.contact.display_name}.")
         return redirect(reverse("capture_event", args=[event.pk]) + "#new-row")
-    participation = capture_rows(user, event).get(pk=participation.pk)
-    row = _saved_row(user, event, participation)
-    row.just_created = True
-    return _capture_row_response(request, event, row)
+    # The meeting a row saved is always at an event (capture_row_save files it at one).
+    at = cast(Event, result.participation.interaction.event)
+    participation = capture_rows(user, at).get(pk=result.participation.pk)
+    saved = _saved_row(user, event, participation)
+    saved.just_created = True
+    return _capture_row_response(request, event, saved)
 
 
 @login_required
-def capture_row(request: HttpRequest, pk: int) -> HttpResponse:
+def capture_row(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """One saved row of the capture screen: GET draws it, POST saves corrections to it."""
     user = request.user
     participation = get_owned_or_404(
@@ -353,18 +289,7 @@ def capture_row(request: HttpRequest, pk: int) -> HttpResponse:
             event=event, key=f"p{participation.pk}", form=form, state="error", participation=participation
         )
         return _capture_row_response(request, event, row)
-    data = form.cleaned_data
-    participation = capture_row_update(
-        participation,
-        name=data["name"],
-        intention=data["intention"],
-        context=data["context"],
-        email=data["email"],
-        phone=data["phone"],
-        company=data["company"],
-    )
-    if data["remind_on"] is not None:
-        capture_remind(participation, data["remind_on"], data["remind_note"])
+    participation = capture_row_correct(participation, form.capture_input())
     if not wants_partial(request):
         messages.success(request, f"Saved {participation.contact.display_name}.")
         return redirect(reverse("capture_event", args=[event.pk]) + f"#row-p{participation.pk}")
@@ -377,13 +302,17 @@ TIMELINE_PER_PAGE = 30
 
 
 def _contact_log_form(user: User, contact: Contact, data: QueryDict | None = None) -> InteractionForm:
-    setting = Setting.FORMAL if contact.intention == Intention.PROFESSIONAL else Setting.INFORMAL
+    setting = purpose_setting(contact.intention)
     initial = {"occurred_on": timezone.localdate(), "kind": Kind.CONVERSATION, "setting": setting}
     return InteractionForm(user, data, contact=contact, initial=initial)
 
 
 def _contact_page(
-    request: HttpRequest, contact: Contact, *, log_form: InteractionForm | None = None, logged: bool = False
+    request: AuthenticatedHttpRequest,
+    contact: Contact,
+    *,
+    log_form: InteractionForm | None = None,
+    logged: bool = False,
 ) -> HttpResponse:
     """The contact page, or (for htmx) its timeline section with the log form."""
     user = request.user
@@ -416,7 +345,7 @@ def _contact_page(
 
 
 @login_required
-def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
+def contact_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     contact = get_owned_or_404(
         Contact.objects.prefetch_related("tags", "emails", "phones"), request.user, pk=pk
     )
@@ -424,7 +353,7 @@ def contact_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def contact_log(request: HttpRequest, pk: int) -> HttpResponse:
+def contact_log(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """The contact page's inline form: log an interaction with this contact (and others). htmx gets the
     timeline back; without JavaScript the browser returns to the contact page."""
     user = request.user
@@ -473,7 +402,7 @@ def _first_participant_url(people: Sequence[Contact]) -> str:
 
 
 @login_required
-def interaction_create(request: HttpRequest) -> HttpResponse:
+def interaction_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Log an interaction with one or more people. `?contact=<id>` (repeatable) and `?event=<id>` fill the
     form in; ids that are not the user's own are ignored."""
     user = request.user
@@ -511,7 +440,7 @@ def interaction_create(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def interaction_edit(request: HttpRequest, pk: int) -> HttpResponse:
+def interaction_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     user = request.user
     interaction = get_owned_or_404(Interaction.objects.prefetch_related("contacts"), user, pk=pk)
     initial = _interaction_initial(interaction, user.zone)
@@ -541,7 +470,7 @@ def interaction_edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def interaction_delete_view(request: HttpRequest, pk: int) -> HttpResponse:
+def interaction_delete_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """GET asks for confirmation; POST deletes the interaction (the people stay)."""
     user = request.user
     interaction = get_owned_or_404(
@@ -557,254 +486,3 @@ def interaction_delete_view(request: HttpRequest, pk: int) -> HttpResponse:
         "interactions/interaction_confirm_delete.html",
         {"interaction": interaction, "people": people},
     )
-
-
-# Follow-ups: the Due page, the contact page's follow-ups, the digest's links and the calendar feed ----------
-
-
-def _followups_answer(request: HttpRequest, followup: FollowUp, done: str) -> HttpResponse:
-    """Answer a POST on a follow-up: the fragment htmx swaps in (the contact page's follow-ups or the Due
-    list, as the form says), or, without JavaScript, a redirect back with a message."""
-    if wants_partial(request):
-        if request.POST.get("from") == "contact":
-            return render(request, "interactions/_contact_followups.html", {"contact": followup.contact})
-        return _due_page(request, partial=True)
-    messages.success(request, done)
-    return redirect(next_url(request, reverse("due")))
-
-
-def _due_page(request: HttpRequest, *, partial: bool = False) -> HttpResponse:
-    user = request.user
-    today = user_today(user)
-    context = {"groups": followups_due(user, today), "today": today}
-    if partial:
-        return render(request, "interactions/due.html#due-list", context)
-    return render_page(request, "interactions/due.html", context, partial="due-list")
-
-
-@login_required
-def due(request: HttpRequest) -> HttpResponse:
-    """Everything due or overdue, grouped like the digest, most overdue first."""
-    return _due_page(request)
-
-
-def _owned_followup(request: HttpRequest, pk: int) -> FollowUp:
-    return get_owned_or_404(FollowUp.objects.select_related("contact"), request.user, pk=pk)
-
-
-@login_required
-def followup_snooze_view(request: HttpRequest, pk: int) -> HttpResponse:
-    # Ownership before the method: another user's id is a 404 whatever the method.
-    followup = _owned_followup(request, pk)
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
-    form = SnoozeForm(request.POST, today=user_today(request.user))
-    if not followup.is_open or not form.is_valid():
-        messages.error(request, "Nothing was snoozed: " + _why_not(followup, form))
-        return redirect(next_url(request, reverse("due")))
-    until = form.snooze_until()
-    followup_snooze(followup, until)
-    return _followups_answer(request, followup, f"Snoozed until {until:%A} {until.day} {until:%B}.")
-
-
-@login_required
-def followup_dismiss_view(request: HttpRequest, pk: int) -> HttpResponse:
-    # Ownership before the method: another user's id is a 404 whatever the method.
-    followup = _owned_followup(request, pk)
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
-    if followup.is_open:
-        followup_dismiss(followup)
-    return _followups_answer(request, followup, "Dismissed.")
-
-
-@login_required
-def followup_done_view(request: HttpRequest, pk: int) -> HttpResponse:
-    """The "I reached out" button: closes the follow-up and logs an interaction of its purpose."""
-    # Ownership before the method: another user's id is a 404 whatever the method.
-    followup = _owned_followup(request, pk)
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
-    if followup.is_open:
-        followup_done(followup)
-    return _followups_answer(request, followup, f"Done: logged that you reached out to {followup.contact}.")
-
-
-def _why_not(followup: FollowUp, form: forms.Form) -> str:
-    if not followup.is_open:
-        return f"this follow-up is {followup.get_state_display().lower()} already."
-    return " ".join(str(error) for errors in form.errors.values() for error in errors)
-
-
-@login_required
-def followup_request_view(request: HttpRequest, pk: int) -> HttpResponse:
-    """The contact page's "remind me on <date>: <note>"."""
-    contact = get_owned_or_404(Contact, request.user, pk=pk)
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
-    form = RemindForm(request.POST, contact=contact, today=user_today(request.user))
-    if form.is_valid():
-        due_on = form.cleaned_data["due_on"]
-        followup_request(contact, due_on, form.cleaned_data["note"], purpose=form.cleaned_data.get("purpose"))
-        if not wants_partial(request):
-            messages.success(request, f"You will be reminded on {due_on:%A} {due_on.day} {due_on:%B}.")
-            return redirect(next_url(request, contact.get_absolute_url()))
-        form = None
-    elif not wants_partial(request):
-        return render(
-            request, "interactions/remind_form.html", {"contact": contact, "remind_form": form}, status=400
-        )
-    return render(
-        request,
-        "interactions/_contact_followups.html",
-        {"contact": contact, "remind_form": form},
-        status=200 if form is None else 400,
-    )
-
-
-def _link_refused(request: HttpRequest, reason: str, status: int) -> HttpResponse:
-    return render(request, "interactions/link_refused.html", {"reason": reason}, status=status)
-
-
-@require_http_methods(["GET", "POST"])
-def followup_link(request: HttpRequest, action: str, token: str) -> HttpResponse:
-    """A one-click link of the digest: works without logging in, for the one user and follow-up it was
-    signed for. GET shows one confirmation button (mail scanners open links); the POST acts."""
-    try:
-        link_action = LinkAction(action)
-    except ValueError:
-        raise Http404("No such link.") from None
-    try:
-        target = followup_link_read(link_action, token)
-    except signing.SignatureExpired:
-        return _link_refused(request, "expired", status=410)
-    except signing.BadSignature:
-        return _link_refused(request, "invalid", status=400)
-    if request.user.is_authenticated and request.user.pk != target.user_id:
-        return _link_refused(request, "other_user", status=403)
-    followup = (
-        FollowUp.objects.select_related("contact", "owner")
-        .filter(pk=target.followup_id, owner_id=target.user_id)
-        .first()
-    )
-    if followup is None:
-        return _link_refused(request, "gone", status=404)
-    today = user_today(followup.owner)
-    context: dict[str, object] = {
-        "followup": followup,
-        "contact": followup.contact,
-        "action": link_action.value,
-    }
-    closed = not followup.is_open and link_action != LinkAction.STOP
-    if request.method == "GET" or closed:
-        return render(request, "interactions/followup_link.html", {**context, "closed": closed})
-    if link_action == LinkAction.DONE:
-        followup_done(followup)
-        context["result"] = f"Done. Kith logged that you reached out to {followup.contact}."
-    elif link_action == LinkAction.SNOOZE:
-        form = SnoozeForm(request.POST, today=today)
-        if not form.is_valid():
-            context["form_errors"] = _why_not(followup, form)
-            return render(request, "interactions/followup_link.html", context, status=400)
-        until = form.snooze_until()
-        followup_snooze(followup, until)
-        context["result"] = f"Snoozed until {until:%A} {until.day} {until:%B}. Kith will remind you then."
-    else:
-        followup_stop_reminders(followup)
-        context["result"] = f"Kith will not remind you about {followup.contact} any more."
-    return render(request, "interactions/followup_link.html", context)
-
-
-@csrf_exempt
-@require_http_methods(["GET", "POST"])
-def digest_unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
-    """The digest's List-Unsubscribe address. A mail client's one-click POST (RFC 8058) carries no CSRF
-    token and no session, so this one view is exempt from CSRF: the token bound to the user's secret is the
-    proof. It never expires; renewing the secret (changing the digest setting) retires it. A browser's GET
-    shows a button that POSTs here."""
-    user = unsubscribe_user(token)
-    if user is None:
-        return _link_refused(request, "unsubscribe", status=400)
-    if request.user.is_authenticated and request.user.pk != user.pk:
-        return _link_refused(request, "other_user", status=403)
-    if request.method == "POST":
-        user.digests_turn_off()
-        return render(request, "interactions/unsubscribe.html", {"done": True})
-    return render(request, "interactions/unsubscribe.html", {"done": False})
-
-
-@login_required
-@require_POST
-def digest_test(request: HttpRequest) -> HttpResponse:
-    """Settings' "send me a test digest": today's digest, marked as a test, now."""
-    user = request.user
-    if not user.reminder_address:
-        messages.error(request, "Add a reminder email address first: the test digest needs somewhere to go.")
-        return redirect("settings")
-    try:
-        count = digest_send_test(user)
-    except Exception as error:  # Whatever the mail server said, the user needs to see it.
-        messages.error(request, f"The test digest could not be sent: {error}")
-    else:
-        listed = f"{count} follow-up{'' if count == 1 else 's'}" if count else "nothing due today"
-        messages.success(request, f"A test digest ({listed}) is on its way to {user.reminder_address}.")
-    return redirect("settings")
-
-
-@require_GET
-def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
-    """The private iCalendar feed; the token in the address is the only key, and renewing it in settings
-    revokes the old address."""
-    user = User.objects.filter(calendar_token=token).first() if token else None
-    if user is None:
-        raise Http404("No such calendar.")
-    response = HttpResponse(followups_ics(user, timezone.now()), content_type="text/calendar; charset=utf-8")
-    response["Cache-Control"] = "private, max-age=900"
-    return response
-
-
-# Dashboards -------------------------------------------------------------------------------------------------
-
-
-def _dashboard_page(request: HttpRequest, purpose: str) -> HttpResponse:
-    user = request.user
-    today = user_today(user)
-    dashboard = dashboard_build(user, purpose, today, timezone.now())
-    context = {"dashboard": dashboard, "today": today}
-    return render_page(request, "interactions/dashboard.html", context, partial="dashboard-body")
-
-
-@login_required
-def friendships(request: HttpRequest) -> HttpResponse:
-    """The Friendships dashboard: personal and `both` contacts, personal interactions."""
-    return _dashboard_page(request, Purpose.PERSONAL)
-
-
-@login_required
-def network(request: HttpRequest) -> HttpResponse:
-    """The Network dashboard: professional and `both` contacts, professional interactions."""
-    return _dashboard_page(request, Purpose.PROFESSIONAL)
-
-
-@login_required
-def balance(request: HttpRequest) -> HttpResponse:
-    """How interactions split between personal and professional, per month and per tag."""
-    context = {"balance": balance_build(request.user, user_today(request.user))}
-    return render_page(request, "interactions/balance.html", context, partial="balance-body")
-
-
-@login_required
-def dashboard_log(request: HttpRequest, pk: int) -> HttpResponse:
-    """A dashboard's one-click "log": an interaction of the chosen purpose with this contact, now."""
-    # Ownership before the method: another user's id is a 404 whatever the method.
-    contact = get_owned_or_404(Contact, request.user, pk=pk)
-    if request.method != "POST":
-        return HttpResponseNotAllowed(["POST"])
-    form = QuickLogForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "Nothing was logged: choose personal or professional.")
-        return redirect(next_url(request, reverse("home")))
-    purpose = form.cleaned_data["purpose"]
-    dashboard_log_touch(request.user, contact, purpose, now=timezone.now())
-    messages.success(request, f"Logged a {Purpose(purpose).label.lower()} interaction with {contact}.")
-    return redirect(next_url(request, reverse("friendships" if purpose == Purpose.PERSONAL else "network")))

@@ -11,7 +11,8 @@ from django.utils import timezone
 from accounts.choices import Circle, Intention, Purpose, Setting
 from accounts.models import User
 from contacts.models import Contact, EmailAddress, PhoneNumber, Tag
-from interactions.models import Event, FollowUp, Interaction, Kind, Participation
+from followups.models import FollowUp
+from interactions.models import Event, Interaction, Kind, Participation
 from transfer.models import ImportJob
 
 PASSWORD = "correct horse battery staple"

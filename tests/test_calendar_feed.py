@@ -1,4 +1,4 @@
-"""The private calendar feed (interactions.icalendar): upcoming follow-ups as all-day iCalendar events."""
+"""The private calendar feed (followups.icalendar): upcoming follow-ups as all-day iCalendar events."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.choices import Purpose
-from interactions.icalendar import ics_escape, ics_fold
-from interactions.models import FollowUpState
+from accounts.formats import content_line_fold
+from followups.icalendar import ics_escape
+from followups.models import FollowUpState
 from tests.factories import ContactFactory, FollowUpFactory
 
 pytestmark = pytest.mark.django_db
@@ -103,7 +104,7 @@ def test_text_is_escaped_and_long_lines_are_folded_at_75_octets(client, alice):
 
 def test_escape_and_fold_follow_rfc_5545():
     assert ics_escape("a,b;c\\d\r\ne\nf") == "a\\,b\\;c\\\\d\\ne\\nf"
-    folded = ics_fold("X" * 200)
+    folded = content_line_fold("X" * 200)
     assert [len(line) for line in folded.split("\r\n")] == [75, 75, 52]
     assert folded.replace("\r\n ", "") == "X" * 200
 

@@ -7,7 +7,7 @@ import uuid
 import zoneinfo
 
 import pytest
-from django.core.cache import cache
+from django.db import IntegrityError
 from django.urls import reverse
 from django.utils import timezone
 
@@ -15,21 +15,14 @@ from accounts.choices import Intention, Purpose, Setting
 from contacts.models import Contact
 from contacts.queries import contact_duplicates
 from contacts.signals import contacts_changed
-from interactions.capture import capture_claim, capture_moment
+from interactions.actions import interaction_log
+from interactions.capture import capture_moment
 from interactions.models import Event, Interaction, Kind, Participation
 from tests.factories import ContactFactory, EmailAddressFactory, EventFactory
 
 HTMX = {"HX-Request": "true"}
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def _empty_cache():
-    """Row keys live in the cache; each test starts without any."""
-    cache.clear()
-    yield
-    cache.clear()
 
 
 @pytest.fixture
@@ -168,12 +161,40 @@ def test_a_row_sent_twice_saves_one_person(alice_client, alice, conference):
     assert again.context["row"].participation.pk == first.context["row"].participation.pk
 
 
-def test_a_row_whose_first_request_is_still_running_asks_to_try_again(alice_client, alice, conference):
+def test_a_row_whose_key_another_process_saved_returns_that_row(alice_client, alice, conference):
+    """The key lives in the database, not in one process's cache: a retry that reaches another web process
+    (here, a meeting saved with the key by any writer) finds the row saved the first time."""
     data = _row()
-    assert capture_claim(alice, data["row_key"]).mine
+    first = ContactFactory(owner=alice, display_name="Ana Núñez")
+    meeting = interaction_log(
+        alice,
+        [first],
+        occurred_at=timezone.now(),
+        kind=Kind.MET,
+        setting=conference.setting,
+        event=conference,
+        row_key=data["row_key"],
+    )
     response = alice_client.post(_capture_url(conference), data, headers=HTMX)
-    assert response.status_code == 409
-    assert not Contact.objects.exists()
+    assert response.status_code == 200
+    assert response.context["row"].participation.interaction == meeting
+    assert list(Contact.objects.all()) == [first]
+
+
+def test_the_database_refuses_a_second_meeting_with_one_row_key(alice, conference):
+    """Two requests of one row racing past the lookup: the loser's insert is refused, so it can roll back."""
+    people = [ContactFactory(owner=alice), ContactFactory(owner=alice)]
+    moment = timezone.now()
+    interaction_log(alice, people[:1], occurred_at=moment, setting=conference.setting, row_key="k1")
+    with pytest.raises(IntegrityError):
+        interaction_log(alice, people[1:], occurred_at=moment, setting=conference.setting, row_key="k1")
+
+
+def test_row_keys_are_per_user(alice, bob, conference):
+    moment = timezone.now()
+    interaction_log(alice, [ContactFactory(owner=alice)], occurred_at=moment, setting="formal", row_key="k1")
+    interaction_log(bob, [ContactFactory(owner=bob)], occurred_at=moment, setting="formal", row_key="k1")
+    assert Interaction.objects.filter(row_key="k1").count() == 2
 
 
 @pytest.mark.parametrize(

@@ -15,18 +15,13 @@ from contacts import policy
 from contacts.models import Contact
 from contacts.policy import ContactFacts
 from contacts.queries import contacts_annotate_clock
+from dashboards.balance import balance_build
+from dashboards.counts import interactions_per_month
+from dashboards.dashboards import dashboard_build, headline_numbers
+from dashboards.queries import LIST_CAP, drift_find, events_outcomes, people_overview
+from followups.models import FollowUp
 from interactions.actions import interaction_log, interaction_update
-from interactions.dashboards import (
-    LIST_CAP,
-    balance_build,
-    dashboard_build,
-    drift_find,
-    events_outcomes,
-    headline_numbers,
-    interactions_per_month,
-    people_overview,
-)
-from interactions.models import FollowUp, Interaction, Kind
+from interactions.models import Interaction, Kind
 from tests.factories import ContactFactory, EventFactory, FollowUpFactory, TagFactory
 
 NOW = dt.datetime(2026, 6, 10, 12, 0, tzinfo=dt.UTC)

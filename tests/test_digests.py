@@ -1,4 +1,4 @@
-"""The digest email and the tick that sends it (interactions.digests), on the default database.
+"""The digest email and the tick that sends it (followups.digests), on the default database.
 
 Most tests run at 08:00 in London on Monday 2 June 2025, the default digest hour. The time-zone tests walk
 the tick every ten minutes across the 2025 daylight-saving days of Auckland, New York and London.
@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
+from django.conf import settings
 from django.core import mail
 from django.core.management import call_command
 from django.db import connection
@@ -25,8 +26,8 @@ from accounts.models import DigestFrequency, User
 from contacts import policy
 from contacts.models import Contact
 from contacts.policy import DigestSchedule, Reason
-from interactions import digests, tasks
-from interactions.digests import (
+from followups import digests, tasks
+from followups.digests import (
     GROUP_CAP,
     LEASE,
     digest_content,
@@ -35,8 +36,8 @@ from interactions.digests import (
     digests_due,
     digests_send_due,
 )
-from interactions.followups import followup_done, followup_snooze, followups_replan
-from interactions.models import Digest, DigestStatus, FollowUp, FollowUpState
+from followups.engine import followup_done, followup_snooze, followups_replan
+from followups.models import Digest, DigestStatus, FollowUp, FollowUpState
 from tests.factories import ContactFactory, EventFactory, InteractionFactory, UserFactory
 
 P, W = Purpose.PERSONAL, Purpose.PROFESSIONAL
@@ -578,6 +579,17 @@ def test_the_beat_entries_expire_before_their_next_run(settings):
     assert schedule["send-due-digests"]["task"] == "interactions.tasks.send_due_digests"
     for entry in schedule.values():
         assert entry["options"]["expires"] < entry["schedule"]
+
+
+def test_the_tasks_keep_the_names_queued_messages_and_beat_call_them_by():
+    """The tasks moved from interactions to followups; messages already queued and the beat schedule name
+    them by their old names, which must still reach them."""
+    from config.celery import app
+
+    app.loader.import_default_modules()
+    for name in ("interactions.tasks.send_due_digests", "interactions.tasks.send_digest"):
+        assert app.tasks[name].__module__ == "followups.tasks"
+    assert {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()} <= set(app.tasks)
 
 
 def test_the_command_runs_one_tick_at_the_given_moment(alice, capsys):

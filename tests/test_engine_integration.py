@@ -34,9 +34,9 @@ from django.utils import timezone
 
 from accounts.choices import Intention, Purpose
 from contacts.policy import Reason
-from interactions.digests import digest_message_id
-from interactions.followups import user_today
-from interactions.models import Digest, DigestStatus, FollowUp, FollowUpState
+from followups.digests import digest_message_id
+from followups.engine import user_today
+from followups.models import Digest, DigestStatus, FollowUp, FollowUpState
 from tests.conftest import REDIS_TEST_URL
 from tests.factories import ContactFactory, UserFactory
 

@@ -11,14 +11,17 @@ from collections.abc import Callable
 import pytest
 from django.core import mail
 from django.db import connections, transaction
+from django.utils import timezone
 
-from accounts.choices import Intention, Purpose
+from accounts.choices import Intention, Purpose, Setting
 from accounts.models import User
 from contacts.models import Contact
 from contacts.policy import Reason
-from interactions import digests
-from interactions.digests import LEASE, digest_send, digests_due, digests_send_due
-from interactions.models import Digest, DigestStatus, FollowUp, FollowUpState
+from followups import digests
+from followups.digests import LEASE, digest_send, digests_due, digests_send_due
+from followups.models import Digest, DigestStatus, FollowUp, FollowUpState
+from interactions.capture import CaptureInput, capture_row_save
+from interactions.models import Event, Interaction
 from tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -172,3 +175,24 @@ def test_a_user_whose_row_is_being_saved_is_left_to_the_next_tick():
         holder.join(timeout=30)
     assert len(digests_due(MONDAY_8AM + dt.timedelta(minutes=5))) == 1
     assert sorted(Digest.objects.values_list("owner_id", flat=True)) == sorted([busy.pk, free.pk])
+
+
+def test_a_capture_row_sent_at_once_by_several_processes_saves_one_person():
+    """A phone retried a row while its first request was still running, and the two reached different web
+    processes: the database's one meeting per row key lets one save, and the others get its row back."""
+    maya = User.objects.create(username="maya", email="maya@example.com", time_zone="Europe/London")
+    event = Event.objects.create(owner=maya, name="PyCon", setting=Setting.FORMAL, start_date=MONDAY)
+    row = CaptureInput(
+        name="Ana Núñez",
+        intention=Intention.PROFESSIONAL,
+        context="met at the keynote",
+        row_key="a0b1c2d3e4",
+        remind_on=MONDAY + dt.timedelta(days=3),
+        remind_note="send the deck",
+    )
+    results = run_at_once(4, lambda: capture_row_save(maya, event, row, now=timezone.now()))
+    assert Contact.objects.filter(owner=maya).count() == 1
+    assert Interaction.objects.filter(owner=maya, row_key=row.row_key).count() == 1
+    assert len({result.participation.pk for result in results}) == 1
+    assert sorted(result.repeated for result in results) == [False, True, True, True]
+    assert FollowUp.objects.filter(owner=maya, reason=Reason.REQUESTED).count() == 1

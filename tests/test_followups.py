@@ -1,4 +1,4 @@
-"""The follow-up planner keeps FollowUp rows in step with the data (interactions.followups), and the user's
+"""The follow-up planner keeps FollowUp rows in step with the data (followups.engine), and the user's
 actions on a follow-up: snooze, dismiss, done, request.
 
 Time is frozen on Monday 2 June 2025 at noon in London (the factories' time zone), so the policy's dates are
@@ -18,8 +18,7 @@ from accounts.choices import Circle, Intention, Purpose, Setting
 from contacts.actions import contact_archive, contact_update
 from contacts.models import Contact
 from contacts.policy import Reason
-from interactions.actions import interaction_delete, interaction_log, interaction_update
-from interactions.followups import (
+from followups.engine import (
     FollowUpClosed,
     followup_dismiss,
     followup_done,
@@ -27,7 +26,9 @@ from interactions.followups import (
     followup_snooze,
     followups_replan,
 )
-from interactions.models import FollowUp, FollowUpState, Kind
+from followups.models import FollowUp, FollowUpState
+from interactions.actions import interaction_delete, interaction_log, interaction_update
+from interactions.models import Kind
 from tests.factories import ContactFactory, FollowUpFactory
 
 NOW = dt.datetime(2025, 6, 2, 11, 0, tzinfo=dt.UTC)  # Monday, noon in London (BST)

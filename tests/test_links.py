@@ -1,4 +1,4 @@
-"""The digest's one-click links (interactions.links and its views): signed for one user, one follow-up and
+"""The digest's one-click links (followups.links and its views): signed for one user, one follow-up and
 one action, expiring after 30 days; GET only shows a button, POST acts; and the one-click unsubscribe."""
 
 from __future__ import annotations
@@ -14,8 +14,9 @@ from django.utils import timezone
 
 from accounts.choices import Intention, Purpose
 from accounts.models import DigestFrequency
-from interactions.links import LinkAction, followup_link_url, unsubscribe_url
-from interactions.models import FollowUp, FollowUpState, Interaction
+from followups.links import LinkAction, followup_link_url, unsubscribe_url
+from followups.models import FollowUp, FollowUpState
+from interactions.models import Interaction
 from tests.factories import ContactFactory, FollowUpFactory
 from tests.test_accounts import settings_data
 

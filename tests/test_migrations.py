@@ -11,11 +11,21 @@ from django.db.migrations.executor import MigrationExecutor
 PARTICIPATION_WHEN = ("interactions", "0006_participation_when")
 
 
-def _just_before(executor: MigrationExecutor, node: tuple[str, str]) -> list[tuple[str, str]]:
-    """Every app at its latest migration, except that `node` and what follows it are not applied."""
+def _just_before(executor: MigrationExecutor, node: tuple[str, str]) -> list[tuple[str, str | None]]:
+    """Every app at its latest migration that does not need `node`: `node` and whatever depends on it, in
+    its own app or another (an app whose first migration does is at zero), are not applied."""
     graph = executor.loader.graph
-    (parent,) = [p for p in graph.node_map[node].parents if p[0] == node[0]]
-    return [n for n in graph.leaf_nodes() if n[0] != node[0]] + [parent]
+    after = set(graph.backwards_plan(node))
+    targets: list[tuple[str, str | None]] = []
+    for app in sorted({name for name, _ in graph.nodes}):
+        kept = [n for n in graph.forwards_plan(_leaf(graph, app)) if n[0] == app and n not in after]
+        targets.append(kept[-1] if kept else (app, None))
+    return targets
+
+
+def _leaf(graph, app: str) -> tuple[str, str]:
+    (leaf,) = [n for n in graph.leaf_nodes() if n[0] == app]
+    return leaf
 
 
 @pytest.fixture
@@ -31,7 +41,7 @@ def test_existing_participations_take_their_interactions_time_and_purpose(migrat
     executor = migrator
     before = _just_before(executor, PARTICIPATION_WHEN)
     executor.migrate(before)
-    apps = executor.loader.project_state(before).apps
+    apps = executor.loader.project_state([n for n in before if n[1]]).apps
     User = apps.get_model("accounts", "User")
     Contact = apps.get_model("contacts", "Contact")
     Interaction = apps.get_model("interactions", "Interaction")
@@ -66,4 +76,66 @@ def test_existing_participations_take_their_interactions_time_and_purpose(migrat
         ("Ana", lunch.occurred_at, "personal"),
         ("Ana", call.occurred_at, "professional"),
         ("Ben", lunch.occurred_at, "personal"),
+    ]
+
+
+FOLLOWUPS_MOVE = ("interactions", "0007_followups_move_out")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_followups_and_digests_keep_every_row_across_their_move_to_their_own_app(migrator):
+    """FollowUp and Digest moved from interactions to followups with a state-only migration: a database
+    holding them before the move holds the same rows after, read through the new app's models."""
+    executor = migrator
+    before = _just_before(executor, FOLLOWUPS_MOVE)
+    assert ("followups", None) in before
+    executor.migrate(before)
+    apps = executor.loader.project_state([n for n in before if n[1]]).apps
+    User = apps.get_model("accounts", "User")
+    Contact = apps.get_model("contacts", "Contact")
+    OldFollowUp = apps.get_model("interactions", "FollowUp")
+    OldDigest = apps.get_model("interactions", "Digest")
+    maya = User.objects.create(username="maya", email="maya@example.com")
+    ana = Contact.objects.create(owner=maya, display_name="Ana", intention="personal", circle="close")
+    digest = OldDigest.objects.create(
+        owner=maya,
+        local_date=dt.date(2026, 3, 2),
+        status="sent",
+        available_at=dt.datetime(2026, 3, 2, 8, tzinfo=dt.UTC),
+        message_id="<digest-1@kith>",
+        followup_count=1,
+    )
+    sent = OldFollowUp.objects.create(
+        owner=maya,
+        contact=ana,
+        purpose="personal",
+        reason="cadence",
+        due_on=dt.date(2026, 3, 1),
+        state="sent",
+        clock_since=dt.date(2025, 12, 1),
+        cadence_days=90,
+        digest=digest,
+    )
+    asked = OldFollowUp.objects.create(
+        owner=maya,
+        contact=ana,
+        purpose="personal",
+        reason="requested",
+        due_on=dt.date(2026, 4, 1),
+        note="send the photos",
+    )
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+    from followups.models import Digest, FollowUp
+
+    rows = sorted(FollowUp.objects.values_list("pk", "contact__display_name", "reason", "state", "note"))
+    assert rows == [
+        (sent.pk, "Ana", "cadence", "sent", ""),
+        (asked.pk, "Ana", "requested", "scheduled", "send the photos"),
+    ]
+    assert FollowUp.objects.get(pk=sent.pk).digest_id == digest.pk
+    assert list(Digest.objects.values_list("pk", "message_id", "status")) == [
+        (digest.pk, "<digest-1@kith>", "sent")
     ]

@@ -15,8 +15,9 @@ from django.test import override_settings
 from accounts.choices import Circle, Intention, Purpose, Setting
 from accounts.models import User
 from contacts.models import Contact, EmailAddress, PhoneNumber, Tag
+from followups.models import FollowUp
 from interactions.actions import SUMMARY_FIELDS, contacts_refresh_last_seen, interaction_default_purpose
-from interactions.models import Event, FollowUp, Interaction, Kind, Participation
+from interactions.models import Event, Interaction, Kind, Participation
 from tests.factories import ContactFactory, UserFactory
 
 NOW = "2026-03-15T10:00:00+00:00"

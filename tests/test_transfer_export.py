@@ -17,9 +17,10 @@ from django.utils import timezone
 
 from accounts.choices import Circle, Intention, Purpose, Setting
 from contacts.models import Contact, Tag
+from followups.engine import contacts_refresh_next_followup
+from followups.models import FollowUp, FollowUpState
 from interactions.actions import contacts_refresh_last_seen
-from interactions.followups import contacts_refresh_next_followup
-from interactions.models import Event, FollowUp, FollowUpState, Interaction, Kind
+from interactions.models import Event, Interaction, Kind
 from tests.factories import (
     ContactFactory,
     EmailAddressFactory,

@@ -15,11 +15,13 @@ from django.utils import timezone
 from accounts.choices import Intention, Purpose
 from config.celery import app as celery_app
 from contacts.models import Contact, EmailAddress, PhoneNumber, Tag
-from interactions.models import FollowUp, Interaction, Participation
+from followups.models import FollowUp
+from interactions.models import Interaction, Participation
 from tests.factories import ContactFactory, EmailAddressFactory, PhoneNumberFactory
-from transfer import imports
-from transfer.imports import ImportRefused, RowStatus, import_file, import_preview, import_read
+from transfer import imports, jobs, reading, writing
+from transfer.imports import import_file
 from transfer.models import ImportJob, ImportStatus
+from transfer.reading import ImportRefused, RowStatus, import_preview, import_read
 from transfer.tasks import forget_stale_imports
 
 SAMPLES = Path(__file__).resolve().parent / "samples"
@@ -154,7 +156,7 @@ def test_linkedin_connections_become_professional_contacts_with_a_first_interact
     assert _emails(sam) == [("sam@okafor.example", "")]
     connected = Interaction.objects.get(participations__contact=sam)
     assert connected.purpose == Purpose.PROFESSIONAL
-    assert connected.notes == imports.CONNECTED_NOTE
+    assert connected.notes == writing.CONNECTED_NOTE
     # A date-only entry is stored at noon local time.
     assert connected.occurred_at == dt.datetime(2024, 3, 12, 12, tzinfo=ZoneInfo("Europe/London"))
     sam.refresh_from_db()
@@ -355,13 +357,13 @@ def test_bad_files_are_refused_with_a_clear_message(alice, data, message):
 
 
 def test_a_file_over_the_size_limit_is_refused(monkeypatch):
-    monkeypatch.setattr(imports, "MAX_BYTES", 100)
+    monkeypatch.setattr(reading, "MAX_BYTES", 100)
     with pytest.raises(ImportRefused, match="Split it into smaller files"):
         import_read(b"BEGIN:VCARD\nFN:x\nEND:VCARD\n" * 10)
 
 
 def test_a_file_over_the_row_limit_is_refused(monkeypatch):
-    monkeypatch.setattr(imports, "MAX_ROWS", 2)
+    monkeypatch.setattr(reading, "MAX_ROWS", 2)
     with pytest.raises(ImportRefused, match="up to 2 at a time"):
         import_read(b"BEGIN:VCARD\nFN:x\nEND:VCARD\n" * 3)
 
@@ -445,7 +447,7 @@ def test_a_job_that_died_mid_way_left_nothing_and_runs_again(alice, monkeypatch)
     def crash(*args, **kwargs):
         raise RuntimeError("worker killed")
 
-    monkeypatch.setattr(imports, "contacts_announce", crash)
+    monkeypatch.setattr(writing, "contacts_announce", crash)
     with pytest.raises(RuntimeError):
         imports.import_job_run(job.pk)
     assert not Contact.objects.filter(owner=alice).exists()
@@ -500,7 +502,7 @@ def test_parsed_rows_are_forgotten_once_nobody_needs_them(alice_client, alice, b
         status=ImportStatus.FAILED, finished_at=now - dt.timedelta(days=6)
     )
 
-    assert imports.import_jobs_forget(now) == (1, 1)
+    assert jobs.import_jobs_forget(now) == (1, 1)
 
     assert not ImportJob.objects.filter(pk=abandoned.pk).exists()
     assert alice_client.get(abandoned.get_absolute_url()).status_code == 404
@@ -511,7 +513,7 @@ def test_parsed_rows_are_forgotten_once_nobody_needs_them(alice_client, alice, b
     # A failed import keeps its outcome; only a recent one can still be started again.
     assert failed.rows == [] and failed.total == 2 and not imports.import_job_requeue(failed)
     assert len(recently_failed.rows) == 2
-    assert imports.import_jobs_forget(now) == (0, 1)  # clearing again changes nothing the user sees
+    assert jobs.import_jobs_forget(now) == (0, 1)  # clearing again changes nothing the user sees
 
 
 @pytest.mark.django_db
@@ -560,7 +562,7 @@ def test_progress_is_visible_to_the_page_while_the_import_writes(transactional_d
     job = imports.import_job_create(owner, sample("nextcloud.vcf"), "nextcloud.vcf")
     ImportJob.objects.filter(pk=job.pk).update(intention="personal", status=ImportStatus.QUEUED)
     seen = []
-    announce = imports.contacts_announce
+    announce = writing.contacts_announce
 
     def look_from_the_page(*args, **kwargs):
         page = connections.create_connection(DEFAULT_DB_ALIAS)
@@ -574,7 +576,7 @@ def test_progress_is_visible_to_the_page_while_the_import_writes(transactional_d
             page.close()
         return announce(*args, **kwargs)
 
-    monkeypatch.setattr(imports, "contacts_announce", look_from_the_page)
+    monkeypatch.setattr(writing, "contacts_announce", look_from_the_page)
     imports.import_job_run(job.pk)
     (status, progress), (contacts,) = seen
     assert status == ImportStatus.RUNNING and 50 < progress < 100

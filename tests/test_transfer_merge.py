@@ -9,8 +9,9 @@ from django.urls import reverse
 
 from accounts.choices import Intention, Purpose
 from contacts.models import Contact, Tag
+from followups.models import FollowUp
 from interactions.actions import interaction_log
-from interactions.models import FollowUp, Interaction, Participation
+from interactions.models import Interaction, Participation
 from tests.factories import ContactFactory, EmailAddressFactory, PhoneNumberFactory
 from transfer.merge import MergeError, contact_merge, contacts_find_twins
 

@@ -12,8 +12,9 @@ from hypothesis import strategies as st
 
 from accounts.choices import Intention
 from contacts.models import Contact, EmailAddress
-from transfer.imports import ImportRefused, card_fatal, import_apply, import_read
 from transfer.models import ImportJob
+from transfer.reading import ImportRefused, card_fatal, import_read
+from transfer.writing import import_apply
 
 _FRAGMENTS = [
     "BEGIN:VCARD",

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import pytest
 
+from accounts.formats import content_line_fold
 from transfer.csvfiles import cell_safe, linkedin_date
-from transfer.vcard import Card, birthday_parse, card_write, line_fold, property_parse, vcard_parse
+from transfer.vcard import Card, birthday_parse, card_write, property_parse, vcard_parse
 
 
 @pytest.mark.parametrize(
@@ -74,7 +75,7 @@ def test_a_card_without_end_is_marked_incomplete_and_the_next_card_still_reads()
 
 def test_lines_fold_at_75_octets_without_splitting_a_character():
     line = "NOTE:" + "é" * 100
-    folded = line_fold(line)
+    folded = content_line_fold(line)
     assert all(len(part.encode()) <= 75 for part in folded.split("\r\n"))
     assert folded.replace("\r\n ", "") == line
 

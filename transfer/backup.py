@@ -19,15 +19,17 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError, transaction
+from django.db.models import Model
 from django.utils import timezone
 
 from accounts.choices import Circle, Purpose
 from accounts.models import User
 from contacts.actions import phone_e164
 from contacts.models import Contact, EmailAddress, PhoneNumber, Tag, contacts_refresh_search_text
+from followups.engine import contacts_refresh_next_followup
+from followups.models import FollowUp
 from interactions.actions import contacts_refresh_last_seen
-from interactions.followups import contacts_refresh_next_followup
-from interactions.models import Event, FollowUp, Interaction, Participation
+from interactions.models import Event, Interaction, Participation
 
 BACKUP_FORMAT = "kith-backup"
 BACKUP_VERSION = 1
@@ -213,19 +215,53 @@ def backup_restore(owner: User, data: Any) -> RestoreResult:
 
 
 def _restore(owner: User, data: dict[str, Any]) -> RestoreResult:
-    # 1. Settings: set directly; the follow-ups come from the file, so nothing is re-planned.
-    _set(owner, SETTINGS_FIELDS, data["settings"])
+    """Write a checked backup into `owner`'s account, in the caller's transaction.
+
+    1. Settings: set directly; the follow-ups come from the file, so nothing is re-planned.
+    2. Tags, then contacts with their emails, phones and tags.
+    3. Events and interactions with their participants.
+    4. Follow-ups as they were: states, snoozes and dismissals are the user's history.
+    5. Creation times are the originals (auto_now_add set "now" on insert), and the clocks of contacts
+       without interactions start from them; the denormalised dates follow the restored rows.
+    """
+    _settings_restore(owner, data["settings"])
+    # Every restored row with the creation time the file gives it, for step 5.
+    originals: list[tuple[Any, dt.datetime]] = []
+    tags = _tags_restore(owner, data["tags"])
+    contact_ids = _contacts_restore(owner, data["contacts"], tags, originals)
+    event_ids = _events_restore(owner, data["events"], originals)
+    interaction_count = _interactions_restore(owner, data["interactions"], event_ids, contact_ids, originals)
+    followup_count = _followups_restore(owner, data["followups"], contact_ids, originals)
+    _created_at_restore(originals)
+    ids = [c.pk for c in contact_ids.values()]
+    contacts_refresh_search_text(ids)
+    contacts_refresh_last_seen(ids)
+    contacts_refresh_next_followup(ids)
+    return RestoreResult(len(contact_ids), len(event_ids), interaction_count, followup_count)
+
+
+def _settings_restore(owner: User, settings: dict[str, Any]) -> None:
+    _set(owner, SETTINGS_FIELDS, settings)
     owner.next_digest_at = None
     _check(owner, exclude=[f.name for f in User._meta.fields if f.name not in SETTINGS_FIELDS])
     owner.save()
 
-    # 2. Tags, then contacts with their emails, phones and tags.
+
+def _tags_restore(owner: User, names: list[Any]) -> dict[str, Tag]:
+    """The file's tags, by case-folded name."""
     tags: dict[str, Tag] = {}
-    for name in data["tags"]:
+    for name in names:
         tags.setdefault(str(name).casefold(), Tag.objects.create(owner=owner, name=str(name)))
+    return tags
+
+
+def _contacts_restore(
+    owner: User, items: list[dict[str, Any]], tags: dict[str, Tag], originals: list[tuple[Any, dt.datetime]]
+) -> dict[int, Contact]:
+    """The contacts with their emails, phones and tags (a tag missing from the file's list is made); returns
+    them by their id in the file."""
     contact_ids: dict[int, Contact] = {}
-    originals: list[tuple[Any, dt.datetime]] = []
-    for item in data["contacts"]:
+    for item in items:
         contact = Contact(owner=owner)
         _set(contact, CONTACT_FIELDS, item)
         _check(contact, exclude=["owner", "tags"])
@@ -250,18 +286,34 @@ def _restore(owner: User, data: dict[str, Any]) -> RestoreResult:
             if str(name).casefold() not in tags:
                 tags[str(name).casefold()] = Tag.objects.create(owner=owner, name=str(name))
         contact.tags.set([tags[str(name).casefold()] for name in item["tags"]])
+    return contact_ids
 
-    # 3. Events and interactions with their participants.
+
+def _events_restore(
+    owner: User, items: list[dict[str, Any]], originals: list[tuple[Any, dt.datetime]]
+) -> dict[int, Event]:
+    """The events, by their id in the file."""
     event_ids: dict[int, Event] = {}
-    for item in data["events"]:
+    for item in items:
         event = Event(owner=owner)
         _set(event, EVENT_FIELDS, item)
         _check(event, exclude=["owner"])
         originals.append((event, event.created_at))
         event.save()
         event_ids[item["id"]] = event
+    return event_ids
+
+
+def _interactions_restore(
+    owner: User,
+    items: list[dict[str, Any]],
+    event_ids: dict[int, Event],
+    contact_ids: dict[int, Contact],
+    originals: list[tuple[Any, dt.datetime]],
+) -> int:
+    """The interactions with their participants; returns how many."""
     interaction_count = 0
-    for item in data["interactions"]:
+    for item in items:
         interaction = Interaction(owner=owner, event=event_ids[item["event"]] if item["event"] else None)
         _set(interaction, INTERACTION_FIELDS, item)
         _check(interaction, exclude=["owner", "event"])
@@ -271,28 +323,34 @@ def _restore(owner: User, data: dict[str, Any]) -> RestoreResult:
             Participation.of(interaction, contact_ids[c]) for c in item["participants"]
         )
         interaction_count += 1
+    return interaction_count
 
-    # 4. Follow-ups as they were: states, snoozes and dismissals are the user's history.
+
+def _followups_restore(
+    owner: User,
+    items: list[dict[str, Any]],
+    contact_ids: dict[int, Contact],
+    originals: list[tuple[Any, dt.datetime]],
+) -> int:
+    """The follow-ups, in one statement; returns how many."""
     followups = []
-    for item in data["followups"]:
+    for item in items:
         followup = FollowUp(owner=owner, contact=contact_ids[item["contact"]])
         _set(followup, FOLLOWUP_FIELDS, item)
         _check(followup, exclude=["owner", "contact", "digest"])
         originals.append((followup, followup.created_at))
         followups.append(followup)
     FollowUp.objects.bulk_create(followups)
+    return len(followups)
 
-    # 5. Creation times are the originals (auto_now_add set "now" on insert), and the clocks of contacts
-    #    without interactions start from them; the denormalised dates follow the restored rows.
-    by_model: dict[type, list[Any]] = {}
+
+def _created_at_restore(originals: list[tuple[Any, dt.datetime]]) -> None:
+    """Give every restored row its original creation time, one model at a time."""
+    by_model: dict[type[Model], list[Model]] = {}
     for obj, created in originals:
         obj.created_at = created
         by_model.setdefault(type(obj), []).append(obj)
     for model, objs in by_model.items():
-        # bulk_update writes the values as set; auto_now_add only acts on insert.
-        model.objects.bulk_update(objs, ["created_at"], batch_size=500)
-    ids = [c.pk for c in contact_ids.values()]
-    contacts_refresh_search_text(ids)
-    contacts_refresh_last_seen(ids)
-    contacts_refresh_next_followup(ids)
-    return RestoreResult(len(contact_ids), len(event_ids), interaction_count, len(followups))
+        # bulk_update writes the values as set; auto_now_add only acts on insert. Each of these models has one
+        # manager, `objects`, which is therefore its default manager, the one generic code reaches.
+        model._default_manager.bulk_update(objs, ["created_at"], batch_size=500)

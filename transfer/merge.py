@@ -15,13 +15,13 @@ from itertools import combinations
 from django.db import transaction
 
 from accounts.models import User
-from contacts.actions import contact_delete, contacts_announce
+from contacts.actions import contact_delete
 from contacts.models import Contact, EmailAddress, PhoneNumber, contacts_refresh_search_text
 from contacts.text import fold_words
-from interactions.actions import contacts_refresh_last_seen
-from interactions.followups import contacts_refresh_next_followup
-from interactions.models import CLOCK_REASONS, OPEN_STATES, FollowUp, Participation
-from transfer.imports import phone_key
+from followups.models import CLOCK_REASONS, OPEN_STATES, FollowUp
+from interactions.actions import interactions_written
+from interactions.models import Participation
+from transfer.matching import phone_key
 
 MAX_PAIRS = 100
 # A key shared by more contacts than this ("info@" addresses, a switchboard number) says nothing.
@@ -75,9 +75,8 @@ def contact_merge(keep: Contact, other: Contact) -> Contact:
     2. Emails and phone numbers `keep` lacks move over; tags are added.
     3. Fields: `keep`'s non-empty values stay, its blanks are filled from `other` (the birthday as a whole),
        links and kept vCard properties are joined, `other`'s notes appended.
-    4. Follow-ups: requested ones and history move over; `other`'s open clock and birthday follow-ups go,
-       and `keep` is re-planned after the commit.
-    5. Last-seen dates, search text and the next follow-up date are brought up to date.
+    4. Follow-ups: requested ones and history move over; `other`'s open clock and birthday follow-ups go.
+    5. Search text and last-seen dates are brought up to date and `keep` is re-planned, in the transaction.
     """
     if keep.pk == other.pk:
         raise MergeError("A contact cannot be merged with itself.")
@@ -86,12 +85,32 @@ def contact_merge(keep: Contact, other: Contact) -> Contact:
     keep = Contact.objects.select_for_update().get(pk=keep.pk)
     other = Contact.objects.select_for_update().get(pk=other.pk)
 
-    # 1. Interactions.
+    _participations_move(keep, other)
+    _emails_and_phones_move(keep, other)
+    keep.tags.add(*other.tags.all())
+    _fields_fill(keep, other)
+    keep.save()
+    _followups_move(keep, other)
+
+    contact_delete(other)
+    contacts_refresh_search_text([keep.pk])
+    # One batch for the merge: `keep`'s timeline summary, then its re-plan (with its next follow-up date),
+    # inside this transaction.
+    interactions_written(keep.owner, [keep.pk])
+    keep.refresh_from_db()
+    return keep
+
+
+def _participations_move(keep: Contact, other: Contact) -> None:
+    """`other`'s interactions become `keep`'s; where both took part, `other`'s participation goes."""
     shared = Participation.objects.filter(contact=keep).values("interaction_id")
     Participation.objects.filter(contact=other, interaction_id__in=shared).delete()
     Participation.objects.filter(contact=other).update(contact=keep)
 
-    # 2. Emails, phones, tags.
+
+def _emails_and_phones_move(keep: Contact, other: Contact) -> None:
+    """The email addresses and phone numbers `keep` lacks move over; `other`'s copies of the ones it has
+    are deleted with `other`."""
     known_emails = {a.lower() for a in keep.emails.values_list("address", flat=True)}
     for email in other.emails.all():
         if email.address.lower() not in known_emails:
@@ -103,9 +122,11 @@ def contact_merge(keep: Contact, other: Contact) -> Contact:
         if key not in known_phones:
             known_phones.add(key)
             PhoneNumber.objects.filter(pk=phone.pk).update(contact=keep)
-    keep.tags.add(*other.tags.all())
 
-    # 3. Fields.
+
+def _fields_fill(keep: Contact, other: Contact) -> None:
+    """`keep`'s non-empty values stay and its blanks are filled from `other` (the birthday as a whole, or
+    only its year when the day is the same); links and kept vCard properties are joined, notes appended."""
     for name in _FIELDS:
         if not getattr(keep, name) and getattr(other, name):
             setattr(keep, name, getattr(other, name))
@@ -126,9 +147,12 @@ def contact_merge(keep: Contact, other: Contact) -> Contact:
         [*lines, *(line for line in other.vcard_extra.splitlines() if line not in lines)]
     )
     keep.notes = _notes_joined(keep.notes, other.notes)
-    keep.save()
 
-    # 4. Follow-ups.
+
+def _followups_move(keep: Contact, other: Contact) -> None:
+    """`other`'s open clock and birthday follow-ups go (`keep` is re-planned at the end), as does any
+    birthday follow-up of `other`'s for a day `keep` has one for already; the rest (requested ones and
+    history) move to `keep`."""
     FollowUp.objects.filter(
         contact=other, state__in=OPEN_STATES, reason__in=[*CLOCK_REASONS, "birthday"]
     ).delete()
@@ -137,11 +161,3 @@ def contact_merge(keep: Contact, other: Contact) -> Contact:
     )
     FollowUp.objects.filter(contact=other, reason="birthday", due_on__in=keep_birthdays).delete()
     FollowUp.objects.filter(contact=other).update(contact=keep)
-
-    contact_delete(other)
-    contacts_refresh_last_seen([keep.pk])
-    contacts_refresh_search_text([keep.pk])
-    contacts_refresh_next_followup([keep.pk])
-    contacts_announce(keep.owner, [keep.pk])
-    keep.refresh_from_db()
-    return keep

@@ -22,7 +22,7 @@ class ImportJob(models.Model):
     The parsed rows are stored here (`rows`, plain JSON), so the preview, the confirmation and a Celery
     worker all read the same thing and the upload itself is not kept. The import writes every contact in one
     transaction together with `status = done`; a job whose worker died mid-way is still `running` with
-    nothing written, and is run again from its rows (transfer.imports.import_job_run is idempotent).
+    nothing written, and is run again from its rows (transfer.jobs.import_job_run is idempotent).
     """
 
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="import_jobs")

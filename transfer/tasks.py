@@ -1,5 +1,5 @@
-"""Celery tasks: thin wrappers that take an id, load, call the domain function in transfer.imports and
-return a short summary."""
+"""Celery tasks: thin wrappers that take an id, load, call the domain function in transfer.jobs and return
+a short summary. transfer.imports queues them; nothing here imports it back."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import logging
 from celery import shared_task
 from django.db import OperationalError
 
-from transfer.imports import import_job_run, import_jobs_forget
+from transfer.jobs import import_job_run, import_jobs_forget
 from transfer.models import ImportJob
 
 logger = logging.getLogger(__name__)
@@ -27,6 +27,6 @@ def run_import(job_id: int) -> str:
 
 @shared_task(autoretry_for=(OperationalError,), retry_backoff=5, retry_backoff_max=120, max_retries=5)
 def forget_stale_imports() -> str:
-    """Beat's hourly clean-up of parsed rows nobody needs (transfer.imports.import_jobs_forget)."""
+    """Beat's hourly clean-up of parsed rows nobody needs (transfer.jobs.import_jobs_forget)."""
     deleted, cleared = import_jobs_forget()
     return f"{deleted} previews deleted, {cleared} failed imports cleared"

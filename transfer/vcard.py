@@ -21,6 +21,8 @@ import quopri
 import re
 from dataclasses import dataclass, field
 
+from accounts.formats import content_line_fold
+
 # Properties read into fields; everything else is kept verbatim in `Card.extra`. VERSION, PRODID and REV
 # describe the file, not the person, and are written afresh on export.
 _DROPPED = {"BEGIN", "END", "VERSION", "PRODID", "REV"}
@@ -234,7 +236,8 @@ def birthday_parse(value: str) -> tuple[int, int, int | None] | None:
         if not match:
             continue
         numbers = [int(n) for n in match.groups()]
-        year, month, day = numbers if has_year else (None, *numbers)
+        year: int | None = numbers[0] if has_year else None
+        month, day = numbers[-2:]
         if year == _APPLE_NO_YEAR or (year is not None and not 1900 <= year <= 2100):
             year = None
         if not 1 <= month <= 12:
@@ -256,64 +259,13 @@ def _label(prop: Property, group_labels: dict[str, str]) -> str:
 def card_from_properties(props: list[Property]) -> Card:
     """Map one card's properties to Kith's fields; keep the others verbatim."""
     card = Card()
-    group_labels: dict[str, str] = {}
-    for prop in props:
-        if prop.name == "X-ABLABEL" and prop.group:
-            text = text_unescape(_text(prop))
-            apple = _APPLE_LABEL.match(text)
-            group_labels[prop.group.lower()] = (apple.group(1).lower() if apple else text)[:30]
+    group_labels = _group_labels(props)
     labelled_groups = set()
     for prop in props:
-        name = prop.name
-        if name in _DROPPED:
+        if prop.name in _DROPPED:
             continue
-        if name == "FN":
-            card.display_name = text_unescape(_text(prop)).strip()
-        elif name == "N":
-            parts = [*_split_escaped(_text(prop), ";"), "", ""]
-            card.family_name, card.given_name = parts[0], parts[1]
-        elif name == "ORG":
-            units = [u for u in _split_escaped(_text(prop), ";") if u]
-            card.company = ", ".join(units)
-        elif name == "TITLE":
-            card.title = text_unescape(_text(prop)).strip()
-        elif name == "BDAY":
-            birthday = birthday_parse(_text(prop))
-            if birthday is None:
-                card.problems.append(f"birthday “{prop.value[:40]}” is not a date; kept as it was")
-                card.extra.append(prop.line)
-            else:
-                card.birthday = birthday
-        elif name == "EMAIL":
-            address = text_unescape(_text(prop)).strip()
-            if address.lower().startswith("mailto:"):
-                address = address[7:]
-            if address:
-                card.emails.append((address, _label(prop, group_labels)))
-                labelled_groups.add(prop.group.lower())
-        elif name == "TEL":
-            number = text_unescape(_text(prop)).strip()
-            if number.lower().startswith("tel:"):
-                number = number[4:]
-            if number:
-                card.phones.append((number, _label(prop, group_labels)))
-                labelled_groups.add(prop.group.lower())
-        elif name == "URL":
-            url = text_unescape(_text(prop)).strip()
-            if url:
-                card.links.append(url)
-                labelled_groups.add(prop.group.lower())
-        elif name == "NOTE":
-            note = text_unescape(_text(prop)).strip()
-            card.notes = f"{card.notes}\n\n{note}".strip() if card.notes else note
-        elif name == "CATEGORIES":
-            card.tags.extend(t for t in _split_escaped(_text(prop), ",") if t)
-        elif name == _KITH_INTENTION:
-            card.intention = _text(prop).strip().lower()
-        elif name == _KITH_CIRCLE:
-            card.circle = _text(prop).strip().lower()
-        else:
-            card.extra.append(prop.line)
+        if _property_read(card, prop, group_labels):
+            labelled_groups.add(prop.group.lower())
     # A label that became a field's label needs no line of its own any more.
     if group_labels:
         card.extra = [
@@ -329,6 +281,73 @@ def card_from_properties(props: list[Property]) -> Card:
     if not card.display_name:
         card.display_name = " ".join(p for p in (card.given_name, card.family_name) if p) or card.company
     return card
+
+
+def _group_labels(props: list[Property]) -> dict[str, str]:
+    """The labels Apple and Google write beside grouped properties (`item1.X-ABLabel`), by group."""
+    group_labels: dict[str, str] = {}
+    for prop in props:
+        if prop.name == "X-ABLABEL" and prop.group:
+            text = text_unescape(_text(prop))
+            apple = _APPLE_LABEL.match(text)
+            group_labels[prop.group.lower()] = (apple.group(1).lower() if apple else text)[:30]
+    return group_labels
+
+
+def _property_read(card: Card, prop: Property, group_labels: dict[str, str]) -> bool:
+    """Read one property into the card's fields, or keep its line verbatim in `extra`. Returns whether it
+    became an email address, a phone number or a link, whose group's label (if any) is then used up."""
+    name = prop.name
+    if name in ("EMAIL", "TEL", "URL"):
+        return _address_read(card, prop, group_labels)
+    if name == "FN":
+        card.display_name = text_unescape(_text(prop)).strip()
+    elif name == "N":
+        parts = [*_split_escaped(_text(prop), ";"), "", ""]
+        card.family_name, card.given_name = parts[0], parts[1]
+    elif name == "ORG":
+        units = [u for u in _split_escaped(_text(prop), ";") if u]
+        card.company = ", ".join(units)
+    elif name == "TITLE":
+        card.title = text_unescape(_text(prop)).strip()
+    elif name == "BDAY":
+        birthday = birthday_parse(_text(prop))
+        if birthday is None:
+            card.problems.append(f"birthday “{prop.value[:40]}” is not a date; kept as it was")
+            card.extra.append(prop.line)
+        else:
+            card.birthday = birthday
+    elif name == "NOTE":
+        note = text_unescape(_text(prop)).strip()
+        card.notes = f"{card.notes}\n\n{note}".strip() if card.notes else note
+    elif name == "CATEGORIES":
+        card.tags.extend(t for t in _split_escaped(_text(prop), ",") if t)
+    elif name == _KITH_INTENTION:
+        card.intention = _text(prop).strip().lower()
+    elif name == _KITH_CIRCLE:
+        card.circle = _text(prop).strip().lower()
+    else:
+        card.extra.append(prop.line)
+    return False
+
+
+def _address_read(card: Card, prop: Property, group_labels: dict[str, str]) -> bool:
+    """An EMAIL, TEL or URL property: its value, without a `mailto:` or `tel:` scheme, goes to the card's
+    emails, phones or links. Returns whether there was one (an empty value is dropped)."""
+    value = text_unescape(_text(prop)).strip()
+    if prop.name == "EMAIL" and value.lower().startswith("mailto:"):
+        value = value[7:]
+    elif prop.name == "TEL" and value.lower().startswith("tel:"):
+        value = value[4:]
+    if not value:
+        return False
+    if prop.name == "EMAIL":
+        card.emails.append((value, _label(prop, group_labels)))
+    elif prop.name == "TEL":
+        card.phones.append((value, _label(prop, group_labels)))
+    else:
+        card.links.append(value)
+    return True
 
 
 def vcard_parse(text: str) -> list[Card]:
@@ -376,20 +395,6 @@ def text_escape(value: str) -> str:
     )
 
 
-def line_fold(line: str, limit: int = 75) -> str:
-    """Fold a content line at `limit` octets without splitting a UTF-8 character (RFC 6350, 3.2)."""
-    out, current, size = [], [], 0
-    for ch in line:
-        width = len(ch.encode("utf-8"))
-        if size + width > limit:
-            out.append("".join(current))
-            current, size = [" "], 1
-        current.append(ch)
-        size += width
-    out.append("".join(current))
-    return "\r\n".join(out)
-
-
 def card_write(card: Card) -> str:
     """One vCard 4.0 card, CRLF line ends, folded."""
     lines = ["BEGIN:VCARD", "VERSION:4.0", f"FN:{text_escape(card.display_name)}"]
@@ -426,4 +431,4 @@ def card_write(card: Card) -> str:
         lines.append(f"{_KITH_CIRCLE}:{card.circle}")
     lines.extend(line for line in card.extra if line.strip())
     lines.append("END:VCARD")
-    return "".join(line_fold(line) + "\r\n" for line in lines)
+    return "".join(content_line_fold(line) + "\r\n" for line in lines)

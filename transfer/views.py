@@ -1,5 +1,6 @@
 """Import / export pages: upload, preview and confirm an import, watch its progress; download exports and
-restore a backup; find and merge duplicates. Rules live in transfer.imports, exports, backup and merge."""
+restore a backup; find and merge duplicates. Rules live in transfer.imports (with reading, matching, writing
+and jobs), exports, backup and merge."""
 
 from __future__ import annotations
 
@@ -9,16 +10,16 @@ from collections.abc import Iterable
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.files.uploadedfile import UploadedFile
-from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed, StreamingHttpResponse
+from django.http import HttpResponse, HttpResponseNotAllowed, StreamingHttpResponse
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.choices import Intention
 from accounts.ownership import get_owned_or_404
-from accounts.pages import render_page
+from accounts.pages import AuthenticatedHttpRequest, render_page
 from contacts.models import Contact
-from transfer import backup, exports, imports, merge
+from transfer import backup, exports, imports, jobs, merge, reading
 from transfer.forms import ImportConfirmForm, ImportUploadForm, RestoreForm
 from transfer.models import ImportJob, ImportStatus
 
@@ -32,13 +33,13 @@ def _read_upload(upload: UploadedFile, limit: int) -> bytes:
     return upload.read(limit + 1)
 
 
-def _home_context(request: HttpRequest, **extra: object) -> dict[str, object]:
+def _home_context(request: AuthenticatedHttpRequest, **extra: object) -> dict[str, object]:
     return {
         "upload_form": ImportUploadForm(),
         "restore_form": RestoreForm(),
         "jobs": imports.import_jobs_recent(request.user),
-        "max_mb": imports.MAX_BYTES // (1024 * 1024),
-        "max_rows": f"{imports.MAX_ROWS:,}",
+        "max_mb": reading.MAX_BYTES // (1024 * 1024),
+        "max_rows": f"{reading.MAX_ROWS:,}",
         "background_rows": imports.BACKGROUND_ROWS,
         **extra,
     }
@@ -46,13 +47,13 @@ def _home_context(request: HttpRequest, **extra: object) -> dict[str, object]:
 
 @login_required
 @require_GET
-def transfer_home(request: HttpRequest) -> HttpResponse:
+def transfer_home(request: AuthenticatedHttpRequest) -> HttpResponse:
     return render_page(request, "transfer/transfer.html", _home_context(request))
 
 
 @login_required
 @require_POST
-def import_upload(request: HttpRequest) -> HttpResponse:
+def import_upload(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Read the upload and show its preview; a file Kith cannot read gets a clear message, nothing written."""
     form = ImportUploadForm(request.POST, request.FILES)
     if not form.is_valid():
@@ -61,9 +62,9 @@ def import_upload(request: HttpRequest) -> HttpResponse:
     upload = form.cleaned_data["file"]
     try:
         job = imports.import_job_create(
-            request.user, _read_upload(upload, imports.MAX_BYTES), upload.name or "upload"
+            request.user, _read_upload(upload, reading.MAX_BYTES), upload.name or "upload"
         )
-    except imports.ImportRefused as error:
+    except reading.ImportRefused as error:
         form.add_error("file", str(error))
         context = _home_context(request, upload_form=form)
         return render_page(request, "transfer/transfer.html", context, status=400)
@@ -71,7 +72,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
-def import_job(request: HttpRequest, pk: int) -> HttpResponse:
+def import_job(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """A job's preview (before confirming), its progress bar (htmx polls the `progress` partial) or its
     result. The page can be left and come back to: everything it shows is in the job's row."""
     # Ownership before the method: another user's id is a 404 whatever the method.
@@ -80,12 +81,12 @@ def import_job(request: HttpRequest, pk: int) -> HttpResponse:
         return HttpResponseNotAllowed(["GET"])
     context: dict[str, object] = {"job": job, "stalled": imports.import_job_stalled(job)}
     if job.status == ImportStatus.PREVIEW:
-        previews = imports.import_preview(request.user, imports.import_job_cards(job))
+        previews = reading.import_preview(request.user, jobs.import_job_cards(job))
         initial_intention = Intention.PROFESSIONAL if job.source == "linkedin" else Intention.PERSONAL
         context |= {
             "previews": previews[:PREVIEW_ROWS],
             "more_rows": max(len(previews) - PREVIEW_ROWS, 0),
-            "invalid": [p for p in previews if p.status == imports.RowStatus.INVALID][:PREVIEW_ROWS],
+            "invalid": [p for p in previews if p.status == reading.RowStatus.INVALID][:PREVIEW_ROWS],
             "form": ImportConfirmForm(initial={"intention": initial_intention}),
             "background_rows": imports.BACKGROUND_ROWS,
         }
@@ -93,7 +94,7 @@ def import_job(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
+def import_confirm(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     job = get_owned_or_404(ImportJob, request.user, pk=pk)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
@@ -101,7 +102,8 @@ def import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
     if job.status != ImportStatus.PREVIEW:
         return redirect(job)
     if not form.is_valid():
-        messages.error(request, "Nothing imported: " + " ".join(e for es in form.errors.values() for e in es))
+        problems = " ".join(str(e) for es in form.errors.values() for e in es)
+        messages.error(request, f"Nothing imported: {problems}")
         return redirect(job)
     job = imports.import_job_confirm(
         job, intention=form.cleaned_data["intention"], tags=form.cleaned_data["tags"]
@@ -114,7 +116,7 @@ def import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def import_retry(request: HttpRequest, pk: int) -> HttpResponse:
+def import_retry(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     """Start a stalled or failed job again."""
     job = get_owned_or_404(ImportJob, request.user, pk=pk)
     if request.method != "POST":
@@ -125,7 +127,7 @@ def import_retry(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-def import_discard(request: HttpRequest, pk: int) -> HttpResponse:
+def import_discard(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     job = get_owned_or_404(ImportJob, request.user, pk=pk)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
@@ -145,13 +147,13 @@ def _download(chunks: Iterable[str], filename: str, content_type: str) -> Stream
     return response
 
 
-def _stamp(request: HttpRequest) -> str:
+def _stamp(request: AuthenticatedHttpRequest) -> str:
     return f"kith-{request.user.username}-{timezone.localdate():%Y-%m-%d}"
 
 
 @login_required
 @require_GET
-def export_vcard(request: HttpRequest) -> StreamingHttpResponse:
+def export_vcard(request: AuthenticatedHttpRequest) -> StreamingHttpResponse:
     return _download(
         exports.contacts_vcard(request.user), f"{_stamp(request)}.vcf", "text/vcard; charset=utf-8"
     )
@@ -159,7 +161,7 @@ def export_vcard(request: HttpRequest) -> StreamingHttpResponse:
 
 @login_required
 @require_GET
-def export_contacts_csv(request: HttpRequest) -> StreamingHttpResponse:
+def export_contacts_csv(request: AuthenticatedHttpRequest) -> StreamingHttpResponse:
     return _download(
         exports.contacts_csv(request.user), f"{_stamp(request)}-contacts.csv", "text/csv; charset=utf-8"
     )
@@ -167,7 +169,7 @@ def export_contacts_csv(request: HttpRequest) -> StreamingHttpResponse:
 
 @login_required
 @require_GET
-def export_interactions_csv(request: HttpRequest) -> StreamingHttpResponse:
+def export_interactions_csv(request: AuthenticatedHttpRequest) -> StreamingHttpResponse:
     return _download(
         exports.interactions_csv(request.user),
         f"{_stamp(request)}-interactions.csv",
@@ -177,7 +179,7 @@ def export_interactions_csv(request: HttpRequest) -> StreamingHttpResponse:
 
 @login_required
 @require_GET
-def export_backup(request: HttpRequest) -> HttpResponse:
+def export_backup(request: AuthenticatedHttpRequest) -> HttpResponse:
     response = HttpResponse(
         json.dumps(backup.backup_build(request.user), ensure_ascii=False, indent=1),
         content_type="application/json; charset=utf-8",
@@ -189,7 +191,7 @@ def export_backup(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_POST
-def backup_restore_view(request: HttpRequest) -> HttpResponse:
+def backup_restore_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Restore a backup into this (empty) account; anything wrong gets a message and writes nothing."""
     form = RestoreForm(request.POST, request.FILES)
     if form.is_valid():
@@ -217,14 +219,14 @@ def backup_restore_view(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-def merge_duplicates(request: HttpRequest) -> HttpResponse:
+def merge_duplicates(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Likely twins among the user's contacts, each with a link to compare and merge them."""
     twins = merge.contacts_find_twins(request.user)
     return render_page(request, "transfer/duplicates.html", {"twins": twins, "max_pairs": merge.MAX_PAIRS})
 
 
 @login_required
-def merge_contacts(request: HttpRequest, keep: int, other: int) -> HttpResponse:
+def merge_contacts(request: AuthenticatedHttpRequest, keep: int, other: int) -> HttpResponse:
     """GET compares two contacts; POST merges the second into the first."""
     kept = get_owned_or_404(Contact, request.user, pk=keep)
     gone = get_owned_or_404(Contact, request.user, pk=other)

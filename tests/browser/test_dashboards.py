@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from accounts.choices import Intention, Purpose
 from contacts.models import Contact
-from interactions.demo import DemoSize, seed_demo
+from demo.planner import DemoSize
+from demo.seed import seed_demo
 from interactions.models import Interaction
 from tests.factories import PASSWORD
 

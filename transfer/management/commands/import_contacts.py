@@ -8,7 +8,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts.choices import Intention
 from accounts.models import User
-from transfer.imports import ImportRefused, RowStatus, import_apply, import_preview, import_read
+from transfer.reading import ImportRefused, RowStatus, import_preview, import_read
+from transfer.writing import import_apply
 
 
 class Command(BaseCommand):

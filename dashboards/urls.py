@@ -1,0 +1,11 @@
+from django.urls import path
+
+from dashboards import views
+
+urlpatterns = [
+    # Friendships (personal), Network (professional), the balance between them, and their one-click "log".
+    path("friendships/", views.friendships, name="friendships"),
+    path("network/", views.network, name="network"),
+    path("balance/", views.balance, name="balance"),
+    path("dashboards/log/<int:pk>/", views.dashboard_log, name="dashboard_log"),
+]

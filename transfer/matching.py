@@ -1,0 +1,84 @@
+"""Matching an imported row to the contact it already is: the same email address, the same phone number, or
+the same name and company, ignoring case and accents. The import's preview and its write use the same index,
+and the duplicates page the same phone key, so that "the same person" means one thing everywhere."""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+
+from accounts.models import User
+from contacts.actions import phone_e164
+from contacts.models import Contact, EmailAddress, PhoneNumber
+from contacts.text import fold_words
+from transfer.vcard import Card
+
+
+def phone_key(number: str) -> str:
+    """What two phone numbers share when they are the same: E.164 when the number is international, else
+    its digits (a national number typed twice by the same person), else nothing."""
+    if e164 := phone_e164(number):
+        return e164
+    digits = "".join(ch for ch in number if ch.isdigit())
+    return f"national:{digits}" if len(digits) >= 6 else ""
+
+
+def name_key(display_name: str, company: str) -> str:
+    """Same name and company, ignoring case, accents, punctuation and spacing."""
+    name = " ".join(fold_words(unicodedata.normalize("NFC", display_name)))
+    return f"{name}|{' '.join(fold_words(company))}" if name else ""
+
+
+# What an index entry points at: an existing contact's id, or "row:N" for a row of this file not yet written.
+type MatchTarget = int | str
+
+
+@dataclass
+class MatchIndex:
+    """The owner's contacts by email, phone and name+company, plus the rows of this file seen so far (keys
+    "row:N"), so two rows of one file for one person become one contact."""
+
+    by_email: dict[str, MatchTarget] = field(default_factory=dict)
+    by_phone: dict[str, MatchTarget] = field(default_factory=dict)
+    by_name: dict[str, MatchTarget] = field(default_factory=dict)
+    names: dict[int, str] = field(default_factory=dict)
+
+    @classmethod
+    def build(cls, owner: User) -> MatchIndex:
+        index = cls()
+        for pk, name, company in Contact.objects.filter(owner=owner).values_list(
+            "pk", "display_name", "company"
+        ):
+            index.names[pk] = name
+            if key := name_key(name, company):
+                index.by_name.setdefault(key, pk)
+        for contact_id, address in EmailAddress.objects.filter(owner=owner).values_list(
+            "contact_id", "address"
+        ):
+            index.by_email.setdefault(address.lower(), contact_id)
+        for contact_id, number in PhoneNumber.objects.filter(owner=owner).values_list("contact_id", "number"):
+            if key := phone_key(number):
+                index.by_phone.setdefault(key, contact_id)
+        return index
+
+    def find(self, card: Card) -> tuple[MatchTarget | None, str]:
+        for address, _label in card.emails:
+            if (found := self.by_email.get(address.lower())) is not None:
+                return found, f"same email address {address}"
+        for number, _label in card.phones:
+            key = phone_key(number)
+            if key and (found := self.by_phone.get(key)) is not None:
+                return found, f"same phone number {number}"
+        key = name_key(card.display_name, card.company)
+        if key and (found := self.by_name.get(key)) is not None:
+            return found, "same name and company" if card.company else "same name"
+        return None, ""
+
+    def add(self, card: Card, target: MatchTarget) -> None:
+        for address, _label in card.emails:
+            self.by_email.setdefault(address.lower(), target)
+        for number, _label in card.phones:
+            if key := phone_key(number):
+                self.by_phone.setdefault(key, target)
+        if key := name_key(card.display_name, card.company):
+            self.by_name.setdefault(key, target)

@@ -1,0 +1,222 @@
+"""Reading an import: an upload turned into `vcard.Card`s, each cleaned to fit Kith's columns, and the
+preview of what importing them would do. Nothing here writes.
+
+1. `import_read` turns an upload into cards (vCard, LinkedIn or Google CSV), refusing an empty, binary, too
+   large or unreadable file with a message for the person.
+2. `import_preview` says per row: new, matches an existing contact (see transfer.matching), or invalid, with
+   reasons.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+
+from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.core.validators import validate_email
+from django.db.models import Field, Model
+
+from accounts.models import User
+from contacts.actions import tag_clean_name
+from contacts.models import Contact, EmailAddress, PhoneNumber
+from transfer import csvfiles, vcard
+from transfer.matching import MatchIndex, phone_key
+from transfer.vcard import Card
+
+# Stated on the import page and enforced here.
+MAX_BYTES = 5 * 1024 * 1024
+MAX_ROWS = 20_000
+# Google's own groups, which say nothing about the person.
+_SYSTEM_GROUPS = {"mycontacts", "starred"}
+
+
+def _max_length(model: type[Model], name: str) -> int:
+    """A text column's limit, read from the model so that the import and the column never disagree."""
+    column = model._meta.get_field(name)
+    if not isinstance(column, Field) or column.max_length is None:
+        raise ImproperlyConfigured(f"{model.__name__}.{name} has no max_length for the import to cut to.")
+    return column.max_length
+
+
+_NAME_MAX = _max_length(Contact, "display_name")
+_FIELD_MAX = {name: _max_length(Contact, name) for name in ("given_name", "family_name", "company", "title")}
+_NUMBER_MAX = _max_length(PhoneNumber, "number")
+_LABEL_MAX = _max_length(EmailAddress, "label")
+_ADDRESS_MAX = _max_length(EmailAddress, "address")
+
+
+class ImportRefused(ValueError):
+    """A file Kith will not import, with the message the person sees. Nothing has been written."""
+
+
+# Reading --------------------------------------------------------------------------------------------------
+
+
+def _looks_binary(data: bytes) -> bool:
+    # A NUL anywhere: no text format has one, and PostgreSQL cannot store one in a text column.
+    if b"\x00" in data:
+        return True
+    head = data[:8192]
+    controls = sum(1 for b in head if b < 32 and b not in (9, 10, 13))
+    return controls > len(head) * 0.05
+
+
+def _size_text(size: int) -> str:
+    return f"{size / (1024 * 1024):.1f} MB"
+
+
+def import_read(data: bytes, filename: str = "") -> tuple[str, list[Card]]:
+    """The source ('vcard', 'linkedin' or 'google') and the cards of an upload. Raises ImportRefused."""
+    if not data.strip():
+        raise ImportRefused("The file is empty.")
+    if len(data) > MAX_BYTES:
+        raise ImportRefused(
+            f"The file is {_size_text(len(data))}; Kith imports files up to {_size_text(MAX_BYTES)}. "
+            "Split it into smaller files."
+        )
+    if _looks_binary(data):
+        raise ImportRefused(
+            "This is not a text file. Kith imports vCard files (.vcf) and CSV files from LinkedIn or Google "
+            "Contacts; a spreadsheet must be saved as CSV first."
+        )
+    text = vcard.vcard_decode(data)
+    if "BEGIN:VCARD" in text[:4096].upper():
+        try:
+            source, cards = "vcard", vcard.vcard_parse(text)
+        except vcard.VCardError as error:
+            raise ImportRefused(str(error)) from error
+    else:
+        try:
+            source, cards = csvfiles.csv_parse(text)
+        except csvfiles.CsvError as error:
+            raise ImportRefused(str(error)) from error
+    if not cards:
+        raise ImportRefused("The file holds no contacts, only a header.")
+    if len(cards) > MAX_ROWS:
+        raise ImportRefused(
+            f"The file holds {len(cards):,} contacts; Kith imports up to {MAX_ROWS:,} at a time. "
+            "Split it into smaller files."
+        )
+    return source, [card_clean(card) for card in cards]
+
+
+def card_clean(card: Card) -> Card:
+    """Make a card fit Kith's columns, noting what had to change; a card Kith cannot import gets a fatal
+    problem (see `card_fatal`)."""
+    card.display_name = " ".join(card.display_name.split())
+    for name, limit in _FIELD_MAX.items():
+        value = getattr(card, name).strip()
+        if len(value) > limit:
+            card.problems.append(f"{name.replace('_', ' ')} cut to {limit} characters")
+            value = value[:limit]
+        setattr(card, name, value)
+    emails, seen = [], set()
+    for address, label in card.emails:
+        if address.lower() in seen:
+            continue
+        seen.add(address.lower())
+        try:
+            validate_email(address)
+            if len(address) > _ADDRESS_MAX:
+                raise ValidationError("too long")
+        except ValidationError:
+            card.problems.append(f"“{address[:60]}” is not an email address; kept with the contact's extras")
+            card.extra.append(f"EMAIL:{vcard.text_escape(address)}")
+            continue
+        emails.append((address, label[:_LABEL_MAX]))
+    card.emails = emails
+    phones, seen = [], set()
+    for number, label in card.phones:
+        if (phone_key(number) or number) in seen:
+            continue
+        seen.add(phone_key(number) or number)
+        if len(number) > _NUMBER_MAX:
+            card.problems.append(f"phone number “{number[:20]}…” is too long; kept with the extras")
+            card.extra.append(f"TEL:{vcard.text_escape(number)}")
+            continue
+        phones.append((number, label[:_LABEL_MAX]))
+    card.phones = phones
+    card.tags = [
+        t for t in (tag_clean_name(t) for t in card.tags) if t and t.casefold() not in _SYSTEM_GROUPS
+    ]
+    card.links = [link for link in card.links if link.strip()]
+    return card
+
+
+def card_fatal(card: Card) -> list[str]:
+    """Why a card cannot be imported at all (empty when it can)."""
+    fatal = []
+    if not card.complete:
+        fatal.append("the file ends in the middle of this card (no END:VCARD); is it cut off?")
+    if not card.display_name:
+        fatal.append("no name, company or email address to call this person by")
+    elif len(card.display_name) > _NAME_MAX:
+        fatal.append(f"the name is longer than {_NAME_MAX} characters")
+    return fatal
+
+
+def card_to_json(card: Card) -> dict:
+    data = asdict(card)
+    data["connected_on"] = card.connected_on.isoformat() if card.connected_on else None
+    return data
+
+
+def card_from_json(data: dict) -> Card:
+    data = dict(data)
+    connected = data.pop("connected_on", None)
+    birthday = data.pop("birthday", None)
+    card = Card(**data)
+    card.emails = [(address, label) for address, label in card.emails]
+    card.phones = [(number, label) for number, label in card.phones]
+    card.birthday = tuple(birthday) if birthday else None
+    card.connected_on = dt.date.fromisoformat(connected) if connected else None
+    return card
+
+
+# Preview --------------------------------------------------------------------------------------------------
+
+
+class RowStatus:
+    NEW = "new"
+    MATCH = "match"
+    INVALID = "invalid"
+    ALL = (NEW, MATCH, INVALID)
+
+
+@dataclass
+class RowPreview:
+    number: int  # 1-based, as a person counts rows
+    card: Card
+    status: str
+    match_id: int | None = None
+    match_name: str = ""
+    reasons: list[str] = field(default_factory=list)
+
+
+def import_preview(owner: User, cards: Sequence[Card]) -> list[RowPreview]:
+    """What importing `cards` would do, row by row; writes nothing."""
+    index = MatchIndex.build(owner)
+    previews = []
+    for number, card in enumerate(cards, start=1):
+        fatal = card_fatal(card)
+        if fatal:
+            previews.append(RowPreview(number, card, RowStatus.INVALID, reasons=fatal + card.problems))
+            continue
+        found, why = index.find(card)
+        if isinstance(found, int):
+            previews.append(
+                RowPreview(
+                    number, card, RowStatus.MATCH, found, index.names.get(found, ""), [why, *card.problems]
+                )
+            )
+        elif found is not None:
+            previews.append(
+                RowPreview(
+                    number, card, RowStatus.MATCH, reasons=[f"{why} as row {found[4:]}", *card.problems]
+                )
+            )
+        else:
+            index.add(card, f"row:{number}")
+            previews.append(RowPreview(number, card, RowStatus.NEW, reasons=card.problems))
+    return previews
