@@ -19,7 +19,7 @@ PYTHON ?= $(shell for c in python3.13 python3.12 python3 python \
 help:
 	@echo "make run    set up, migrate, load demo data, start web + worker + beat"
 	@echo "make test   set up and run the whole test suite"
-	@echo "make lint   ruff and the migrations check"
+	@echo "make lint   ruff, mypy, the import contract and the migrations check"
 	@echo "make bench  seed benchmark data on DATABASE_URL and time dashboards, lists and the tick"
 
 $(STAMP): pyproject.toml constraints.txt
@@ -44,12 +44,16 @@ run: setup
 	$(PY) manage.py runserver 127.0.0.1:8000 --noreload & \
 	wait
 
+# Two workers, one per core; a test file runs on one worker, so tests sharing a service (the engine's Redis
+# broker, a file's Chromium) never meet another file's.
 test: setup
-	$(PY) -m pytest $(PYTEST_ARGS)
+	$(PY) -m pytest -n 2 --dist loadfile $(PYTEST_ARGS)
 
 lint: setup
 	$(PY) -m ruff check .
 	$(PY) -m ruff format --check .
+	$(PY) -m mypy
+	$(VENV)/bin/lint-imports
 	$(PY) manage.py makemigrations --check --dry-run
 
 # Benchmarks on the database DATABASE_URL names (it is filled with benchmark users): see README "Benchmarks".
