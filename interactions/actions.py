@@ -110,9 +110,10 @@ def contacts_refresh_last_seen(contacts: Iterable[int] | Q) -> int:
 
 
 def interactions_written(owner: User, contact_ids: Iterable[int]) -> None:
-    """What a writer of many interactions at once (an import, a merge, a restore) calls at its end, inside
-    its transaction: the timeline summaries of those contacts, then one `interactions_changed` for them all
-    instead of one per row."""
+    """What a writer of many interactions at once (a merge) calls at its end, inside its transaction: the
+    timeline summaries of those contacts, then one `interactions_changed` for them all instead of one per
+    row. The importer works out its new contacts' summaries as it makes them and announces its batch itself;
+    a restore writes the backup's own follow-ups and announces nothing."""
     ids = sorted(set(contact_ids))
     contacts_refresh_last_seen(ids)
     interactions_announce(owner, ids)

@@ -146,12 +146,14 @@ def capture_row_save(
     """
     if (saved := _saved_with_key(owner, row.row_key)) is not None:
         return CaptureResult(saved, repeated=True)
-    if (
-        row.link is None
-        and not row.confirmed_new
-        and (found := contact_duplicates(owner, name=row.name, email=row.email))
-    ):
-        return CaptureResult(duplicates=found)
+    if row.link is None and not row.confirmed_new:
+        found = contact_duplicates(owner, name=row.name, email=row.email)
+        if found:
+            # The first request of this row may have committed since the look-up above, and the person it
+            # saved is now a likely duplicate of the row itself: that is the saved row, not a question.
+            if (saved := _saved_with_key(owner, row.row_key)) is not None:
+                return CaptureResult(saved, repeated=True)
+            return CaptureResult(duplicates=found)
     try:
         with transaction.atomic():
             if row.link is not None:

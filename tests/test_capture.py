@@ -15,8 +15,9 @@ from accounts.choices import Intention, Purpose, Setting
 from contacts.models import Contact
 from contacts.queries import contact_duplicates
 from contacts.signals import contacts_changed
+from interactions import capture
 from interactions.actions import interaction_log
-from interactions.capture import capture_moment
+from interactions.capture import CaptureInput, capture_moment, capture_row_save
 from interactions.models import Event, Interaction, Kind, Participation
 from tests.factories import ContactFactory, EmailAddressFactory, EventFactory
 
@@ -179,6 +180,28 @@ def test_a_row_whose_key_another_process_saved_returns_that_row(alice_client, al
     assert response.status_code == 200
     assert response.context["row"].participation.interaction == meeting
     assert list(Contact.objects.all()) == [first]
+
+
+def test_a_retry_that_lands_as_the_first_request_commits_gets_the_saved_row_not_a_question(
+    alice, conference, monkeypatch
+):
+    """The retry looked for its key just before the first request committed, then found the person that
+    request saved as a likely duplicate of itself: it is the saved row, not "same person or new?"."""
+    row = CaptureInput(name="Ana Núñez", intention=Intention.PROFESSIONAL, row_key="k1")
+    first = capture_row_save(alice, conference, row, now=timezone.now())
+    looked_up = capture._saved_with_key
+    calls = []
+
+    def before_the_commit_then_after(owner, key):
+        calls.append(key)
+        return None if len(calls) == 1 else looked_up(owner, key)
+
+    monkeypatch.setattr(capture, "_saved_with_key", before_the_commit_then_after)
+    again = capture_row_save(alice, conference, row, now=timezone.now())
+    assert again.repeated
+    assert again.duplicates == ()
+    assert again.participation == first.participation
+    assert Contact.objects.count() == 1
 
 
 def test_the_database_refuses_a_second_meeting_with_one_row_key(alice, conference):

@@ -135,8 +135,8 @@
     var form = event.detail.elt;
     if (!isCaptureForm(form)) return;
     var status = event.detail.xhr.status;
-    if (status === 409 || status === 429 || status >= 500) {
-      scheduleRetry(form, status === 409 ? "still saving" : "the server had a problem");
+    if (status === 429 || status >= 500) {
+      scheduleRetry(form, "the server had a problem");
     } else {
       // 400, 403, 404: sending the same row again would get the same answer.
       pending.delete(form);
