@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import zoneinfo
 from collections import defaultdict
-from functools import cache
+from functools import cache, cached_property
 from typing import Any
 
 from django import forms
@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from accounts.choices import MAX_CADENCE_DAYS, Circle, Purpose
 from accounts.models import User
 from accounts.ratelimit import client_ip, login_limit
+from accounts.regions import phone_region_suggest
 
 # The regions of the IANA database offered in the time zone menu. The rest (Etc/GMT+5, US/Eastern, EST5EDT)
 # are aliases kept for old systems; they stay valid if typed or already saved, but would only crowd the menu.
@@ -130,17 +131,26 @@ class SettingsForm(forms.ModelForm):
 
     class Meta:
         model = User
-        fields = ["time_zone", "digest_frequency", "digest_weekday", "digest_hour", "reminder_email"]
-        fields += CADENCE_FIELDS
-        widgets = {"time_zone": TimeZoneSelect}
+        fields = ["time_zone", "phone_region", "digest_frequency", "digest_weekday", "digest_hour"]
+        fields += ["reminder_email", *CADENCE_FIELDS]
+        widgets = {
+            "time_zone": TimeZoneSelect,
+            # "country" is the autofill token for a two-letter country code.
+            "phone_region": forms.TextInput(
+                attrs={"size": 2, "autocomplete": "country", "autocapitalize": "characters"}
+            ),
+        }
         labels = {
             "time_zone": "Time zone",
+            "phone_region": "Phone region",
             "digest_frequency": "Digest",
             "digest_weekday": "Weekly digest day",
             "reminder_email": "Reminder email",
         }
         help_texts = {
             "time_zone": "Dates, times and the digest hour follow it.",
+            "phone_region": "The country of phone numbers written without a country code, as two letters "
+            "(GB, US, DE). Imports and duplicates match such numbers by it.",
             "digest_frequency": "One email listing the follow-ups that became due, or none at all.",
             "digest_weekday": "Used when the digest is weekly. Network follow-ups are only emailed on "
             "working days, so a weekend digest carries Friendships only.",
@@ -149,6 +159,11 @@ class SettingsForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["time_zone"].widget.choices = time_zone_choices(self.instance.time_zone)
+        # Validation writes the posted values onto the instance: remember the region as it was saved.
+        self.saved_phone_region = self.instance.phone_region
+        if not self.saved_phone_region and (suggested := phone_region_suggest(self.instance.time_zone)):
+            self.initial["phone_region"] = suggested
+            self.fields["phone_region"].help_text += " Suggested from your time zone."
         self.fields["reminder_email"].widget.attrs["placeholder"] = self.instance.email
         for name in CADENCE_FIELDS:
             circle = Circle(name.split("_")[1])
@@ -159,6 +174,19 @@ class SettingsForm(forms.ModelForm):
                 max_value=MAX_CADENCE_DAYS,
                 widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
             )
+
+    def clean_phone_region(self) -> str:
+        return self.cleaned_data["phone_region"].strip().upper()
+
+    @cached_property
+    def changed_data(self) -> list[str]:
+        # A suggested region is the initial value, so keeping it looks unchanged to Django; it is a change
+        # all the same when it was not saved before.
+        changed = super().changed_data
+        region = getattr(self, "cleaned_data", {}).get("phone_region", self.saved_phone_region)
+        if "phone_region" not in changed and region != self.saved_phone_region:
+            changed = [*changed, "phone_region"]
+        return changed
 
     def cadence_groups(self) -> list[tuple[str, list[forms.BoundField]]]:
         """The cadence inputs, one group per purpose, in the dashboards' names."""

@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 
 from accounts.choices import DEFAULT_CADENCE_DAYS, MAX_CADENCE_DAYS, Circle, Purpose
+from accounts.regions import validate_phone_region
 from accounts.signals import settings_changed
 
 
@@ -69,6 +70,13 @@ class User(AbstractUser):
 
     email = models.EmailField("email address", blank=True)
     time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
+    # Empty until the user chooses one: then only numbers written with their country code are normalised.
+    phone_region = models.CharField(
+        max_length=2,
+        blank=True,
+        validators=[validate_phone_region],
+        help_text="ISO 3166 country code (GB, US) of phone numbers written without a country code.",
+    )
     digest_hour = models.PositiveSmallIntegerField(
         default=8, validators=[MaxValueValidator(23)], help_text="Local hour (0-23) the digest is sent at."
     )

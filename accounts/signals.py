@@ -2,7 +2,8 @@
 
 `settings_changed` is sent after a user saved their settings (`User.settings_save`), with `user` and
 `changed`, the frozenset of field names that changed. The interactions app re-plans the user's follow-ups
-when one of `PLANNING_FIELDS` is among them.
+when one of `PLANNING_FIELDS` is among them; the contacts app re-normalises the user's phone numbers when
+`phone_region` is.
 """
 
 from __future__ import annotations

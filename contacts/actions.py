@@ -4,7 +4,6 @@ search text stays in step."""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Collection, Iterable, Sequence
 
 from django.db import IntegrityError, transaction
@@ -14,11 +13,8 @@ from django.utils import timezone
 from accounts.choices import Circle, Intention
 from accounts.models import User
 from contacts.models import TAG_MAX_LENGTH, Contact, EmailAddress, PhoneNumber, Tag
+from contacts.phones import phone_e164
 from contacts.signals import PLANNING_FIELDS, contacts_changed, contacts_deleting
-
-# E.164: a plus sign and at most 15 digits, the first not zero.
-_E164 = re.compile(r"\+[1-9]\d{6,14}")
-_PHONE_PUNCTUATION = re.compile(r"[\s().\-/]")
 
 
 def contacts_announce(owner: User, contact_ids: Iterable[int]) -> None:
@@ -29,15 +25,6 @@ def contacts_announce(owner: User, contact_ids: Iterable[int]) -> None:
         transaction.on_commit(
             lambda: contacts_changed.send(sender=Contact, owner=owner, contact_ids=ids), robust=True
         )
-
-
-def phone_e164(number: str) -> str:
-    """The number in E.164 when it was typed in international form ("+44 20 7946 0000"), else "": without a
-    country Kith cannot tell, and a wrong guess would match the wrong person on import."""
-    compact = _PHONE_PUNCTUATION.sub("", number)
-    if compact.startswith("00"):
-        compact = "+" + compact[2:]
-    return compact if _E164.fullmatch(compact) else ""
 
 
 def tag_clean_name(name: str) -> str:
@@ -150,17 +137,19 @@ def contact_set_emails(contact: Contact, addresses: Sequence[str]) -> None:
 
 @transaction.atomic
 def contact_set_phones(contact: Contact, numbers: Sequence[str]) -> None:
-    """Make the contact's phone numbers exactly `numbers`, keeping the label of each number that stays."""
+    """Make the contact's phone numbers exactly `numbers`, keeping the label of each number that stays; a new
+    number is normalised with the owner's phone region."""
     wanted: dict[str, str] = {}
     for number in numbers:
         if number := number.strip():
             wanted.setdefault(number, number)
     current = {phone.number: phone for phone in contact.phones.all()}
     PhoneNumber.objects.filter(pk__in=[p.pk for key, p in current.items() if key not in wanted]).delete()
+    region = contact.owner.phone_region
     for number in wanted:
         if number not in current:
             PhoneNumber.objects.create(
-                owner_id=contact.owner_id, contact=contact, number=number, e164=phone_e164(number)
+                owner_id=contact.owner_id, contact=contact, number=number, e164=phone_e164(number, region)
             )
 
 

@@ -1,7 +1,8 @@
 """Receivers that keep `Contact.search_text` in step when tags change (connected in ContactsConfig.ready).
 
 A contact's own fields are folded by Contact.save(); tag names reach it from here: a tag added to or removed
-from contacts (either side of the relation), renamed, or deleted.
+from contacts (either side of the relation), renamed, or deleted. The E.164 form of the user's phone numbers
+is worked out again here when their phone region changes.
 """
 
 from __future__ import annotations
@@ -11,7 +12,10 @@ from typing import Any
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 from django.dispatch import receiver
 
+from accounts.models import User
+from accounts.signals import settings_changed
 from contacts.models import Contact, Tag, contacts_refresh_search_text
+from contacts.phones import phones_renormalise
 
 
 @receiver(m2m_changed, sender=Contact.tags.through)
@@ -49,3 +53,9 @@ def tag_deleting(sender: Any, instance: Tag, **kwargs: Any) -> None:
 def tag_deleted(sender: Any, instance: Tag, **kwargs: Any) -> None:
     if ids := getattr(instance, "_search_contact_ids", None):
         contacts_refresh_search_text(ids)
+
+
+@receiver(settings_changed, dispatch_uid="contacts_phones_region")
+def phone_region_changed(sender: Any, user: User, changed: frozenset[str], **kwargs: Any) -> None:
+    if "phone_region" in changed:
+        phones_renormalise(user)

@@ -37,6 +37,7 @@ def logged_in_user_id(client) -> int | None:
 def settings_data(user: User, **changes: object) -> dict[str, object]:
     data = {
         "time_zone": user.time_zone,
+        "phone_region": user.phone_region,
         "digest_frequency": user.digest_frequency,
         "digest_weekday": user.digest_weekday,
         "digest_hour": user.digest_hour,
@@ -395,7 +396,7 @@ def test_settings_page_labels_every_input(alice_client):
     assert response.status_code == 200
     content = response.content.decode()
     form = response.context["form"]
-    assert len(form.fields) == 11
+    assert len(form.fields) == 12
     for field in form:
         assert f'<label for="{field.id_for_label}"' in content
     assert '<option value="Europe/London" selected>London</option>' in content

@@ -8,16 +8,17 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from accounts.models import User
-from contacts.actions import phone_e164
 from contacts.models import Contact, EmailAddress, PhoneNumber
+from contacts.phones import phone_e164
 from contacts.text import fold_words
 from transfer.vcard import Card
 
 
-def phone_key(number: str) -> str:
-    """What two phone numbers share when they are the same: E.164 when the number is international, else
+def phone_key(number: str, region: str = "") -> str:
+    """What two phone numbers share when they are the same: E.164 when it can be worked out (the number is
+    written with its country code, or `region`, the owner's phone region, says which country it is in), else
     its digits (a national number typed twice by the same person), else nothing."""
-    if e164 := phone_e164(number):
+    if e164 := phone_e164(number, region):
         return e164
     digits = "".join(ch for ch in number if ch.isdigit())
     return f"national:{digits}" if len(digits) >= 6 else ""
@@ -36,16 +37,18 @@ type MatchTarget = int | str
 @dataclass
 class MatchIndex:
     """The owner's contacts by email, phone and name+company, plus the rows of this file seen so far (keys
-    "row:N"), so two rows of one file for one person become one contact."""
+    "row:N"), so two rows of one file for one person become one contact. Phone numbers are keyed with the
+    owner's phone region, so "020 7946 0000" in the file finds "+44 20 7946 0000" for a user in GB."""
 
     by_email: dict[str, MatchTarget] = field(default_factory=dict)
     by_phone: dict[str, MatchTarget] = field(default_factory=dict)
     by_name: dict[str, MatchTarget] = field(default_factory=dict)
     names: dict[int, str] = field(default_factory=dict)
+    region: str = ""
 
     @classmethod
     def build(cls, owner: User) -> MatchIndex:
-        index = cls()
+        index = cls(region=owner.phone_region)
         for pk, name, company in Contact.objects.filter(owner=owner).values_list(
             "pk", "display_name", "company"
         ):
@@ -57,7 +60,7 @@ class MatchIndex:
         ):
             index.by_email.setdefault(address.lower(), contact_id)
         for contact_id, number in PhoneNumber.objects.filter(owner=owner).values_list("contact_id", "number"):
-            if key := phone_key(number):
+            if key := phone_key(number, index.region):
                 index.by_phone.setdefault(key, contact_id)
         return index
 
@@ -66,7 +69,7 @@ class MatchIndex:
             if (found := self.by_email.get(address.lower())) is not None:
                 return found, f"same email address {address}"
         for number, _label in card.phones:
-            key = phone_key(number)
+            key = phone_key(number, self.region)
             if key and (found := self.by_phone.get(key)) is not None:
                 return found, f"same phone number {number}"
         key = name_key(card.display_name, card.company)
@@ -78,7 +81,7 @@ class MatchIndex:
         for address, _label in card.emails:
             self.by_email.setdefault(address.lower(), target)
         for number, _label in card.phones:
-            if key := phone_key(number):
+            if key := phone_key(number, self.region):
                 self.by_phone.setdefault(key, target)
         if key := name_key(card.display_name, card.company):
             self.by_name.setdefault(key, target)
