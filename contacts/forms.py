@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 
 from accounts.choices import Circle, Intention
+from accounts.dates import EARLIEST_YEAR, LATEST_YEAR, year_check
 from accounts.models import User
 from contacts.actions import TAG_MAX_LENGTH, BulkAction, tag_names_parse
 from contacts.models import Contact, Tag
@@ -194,6 +195,11 @@ class ContactForm(forms.ModelForm):
         )
         for name in ("birthday_day", "birthday_year"):
             self.fields[name].widget.attrs["inputmode"] = "numeric"
+        self.fields["birthday_year"].widget.attrs.update(min=EARLIEST_YEAR, max=LATEST_YEAR)
+
+    def clean_birthday_year(self) -> int | None:
+        # Checked here, before the model's own validators, so that it says what every date field says.
+        return year_check(self.cleaned_data.get("birthday_year"))
 
     def clean_emails(self) -> list[str]:
         addresses = _lines(self.cleaned_data["emails"])

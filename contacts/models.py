@@ -12,6 +12,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 
 from accounts.choices import MAX_CADENCE_DAYS, Circle, Intention
+from accounts.dates import EARLIEST_YEAR, LATEST_YEAR
 from accounts.pages import url_with_id
 from contacts.text import search_text_from
 
@@ -64,7 +65,9 @@ class Contact(models.Model):
         null=True, blank=True, validators=[MinValueValidator(1), MaxValueValidator(31)]
     )
     birthday_year = models.PositiveSmallIntegerField(
-        null=True, blank=True, validators=[MinValueValidator(1900), MaxValueValidator(2100)]
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(EARLIEST_YEAR), MaxValueValidator(LATEST_YEAR)],
     )
     links = models.JSONField(default=list, blank=True, help_text="Web addresses: a list of strings.")
     notes = models.TextField(blank=True)

@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 from django.db import models
 
 from accounts.choices import Intention, Purpose, intention_purposes
+from accounts.dates import moment_clamp
 
 if TYPE_CHECKING:
     from contacts.models import Contact
@@ -78,10 +79,14 @@ HEALTH_RANK = {Health.RECENT: 0, Health.FADING: 1, Health.LAPSED: 2}
 
 
 def local_date(at: dt.datetime, zone: dt.tzinfo) -> dt.date:
-    """The date `at` falls on in `zone`; every rule counts days in the user's time zone."""
+    """The date `at` falls on in `zone`; every rule counts days in the user's time zone.
+
+    Every date the policy works with comes through here (a contact's creation, each touch, today), so this is
+    where a moment outside Kith's years (accounts.dates), stored before they were enforced, is brought to the
+    nearest end of them: the rules then add cadences to it, and year 9999 plus a cadence overflows."""
     if at.tzinfo is None:
         raise ValueError("local_date needs an aware datetime")
-    return at.astimezone(zone).date()
+    return moment_clamp(at).astimezone(zone).date()
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,9 +9,10 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from accounts.choices import Intention, Purpose
+from accounts.dates import date_check
 from contacts.models import Contact
 from followups.models import SNOOZE_CHOICES, SNOOZE_DEFAULT_DAYS
-from interactions.forms import REMIND_NOTE_MAX_LENGTH, check_year, date_input
+from interactions.forms import REMIND_NOTE_MAX_LENGTH, date_input
 
 
 class SnoozeForm(forms.Form):
@@ -27,7 +28,7 @@ class SnoozeForm(forms.Form):
         super().__init__(*args, **kwargs)
 
     def clean_until(self) -> dt.date | None:
-        until = check_year(self.cleaned_data.get("until"))
+        until = date_check(self.cleaned_data.get("until"))
         if until is not None and until <= self.today:
             raise ValidationError("Choose a date after today.")
         return until
@@ -55,7 +56,7 @@ class RemindForm(forms.Form):
             del self.fields["purpose"]
 
     def clean_due_on(self) -> dt.date:
-        due_on = check_year(self.cleaned_data["due_on"])
+        due_on = date_check(self.cleaned_data["due_on"])
         assert due_on is not None
         if due_on < self.today:
             raise ValidationError("Choose today or a later date.")

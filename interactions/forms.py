@@ -8,7 +8,6 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any, cast
 
 from django import forms
-from django.core.exceptions import ValidationError
 from django.db.models import QuerySet
 from django.forms.boundfield import BoundField
 from django.forms.utils import flatatt
@@ -20,6 +19,7 @@ from django.utils.html import conditional_escape, escape, format_html
 from django.utils.safestring import SafeString, mark_safe
 
 from accounts.choices import Intention, Purpose, Setting
+from accounts.dates import EARLIEST_DATE, LATEST_DATE, date_check
 from accounts.models import User
 from accounts.pages import parse_id
 from contacts.models import Contact
@@ -30,19 +30,13 @@ NOTES_MAX_LENGTH = 5000
 CONTEXT_MAX_LENGTH = 500
 REMIND_NOTE_MAX_LENGTH = 500
 ROW_KEY_MAX_LENGTH = 64
-# Dates outside these years are typing mistakes; they would also overflow datetime arithmetic near year 1.
-EARLIEST_YEAR, LATEST_YEAR = 1900, 2200
 NOON = dt.time(12, 0)
 
 
 def date_input() -> forms.DateInput:
-    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
-
-
-def check_year(day: dt.date | None) -> dt.date | None:
-    if day is not None and not EARLIEST_YEAR <= day.year <= LATEST_YEAR:
-        raise ValidationError(f"Choose a date between {EARLIEST_YEAR} and {LATEST_YEAR}.")
-    return day
+    """A browser's date picker, offering only the years every date field accepts (accounts.dates)."""
+    bounds = {"min": EARLIEST_DATE.isoformat(), "max": LATEST_DATE.isoformat()}
+    return forms.DateInput(attrs={"type": "date", **bounds}, format="%Y-%m-%d")
 
 
 class EventForm(forms.ModelForm):
@@ -67,10 +61,10 @@ class EventForm(forms.ModelForm):
         cast(forms.ChoiceField, self.fields["setting"]).choices = Setting.choices
 
     def clean_start_date(self) -> dt.date | None:
-        return check_year(self.cleaned_data.get("start_date"))
+        return date_check(self.cleaned_data.get("start_date"))
 
     def clean_end_date(self) -> dt.date | None:
-        return check_year(self.cleaned_data.get("end_date"))
+        return date_check(self.cleaned_data.get("end_date"))
 
     def clean(self) -> dict[str, Any]:
         super().clean()
@@ -109,7 +103,7 @@ class CaptureRowForm(forms.Form):
     link = forms.ModelChoiceField(required=False, queryset=Contact.objects.none(), widget=forms.HiddenInput)
     decision = forms.ChoiceField(required=False, choices=[("", ""), ("new", "New person")])
     # The optional "remind me" line: a dated, requested follow-up ("3 December: send the deck").
-    remind_on = forms.DateField(required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    remind_on = forms.DateField(required=False, widget=date_input())
     remind_note = forms.CharField(required=False, max_length=REMIND_NOTE_MAX_LENGTH)
 
     def __init__(self, user: User, *args: Any, **kwargs: Any) -> None:
@@ -118,6 +112,9 @@ class CaptureRowForm(forms.Form):
         # A linked meeting needs no name: the person is known.
         if self.data.get("link"):
             self.fields["name"].required = False
+
+    def clean_remind_on(self) -> dt.date | None:
+        return date_check(self.cleaned_data.get("remind_on"))
 
     def clean(self) -> dict[str, Any]:
         super().clean()
@@ -314,7 +311,7 @@ class InteractionForm(forms.Form):
         return list(people.filter(pk__in=ids).values_list("pk", "display_name"))
 
     def clean_occurred_on(self) -> dt.date | None:
-        return check_year(self.cleaned_data.get("occurred_on"))
+        return date_check(self.cleaned_data.get("occurred_on"))
 
     def people(self) -> list[Contact]:
         """Everyone taking part, the page's contact first."""

@@ -23,6 +23,7 @@ from django.db.models import Model
 from django.utils import timezone
 
 from accounts.choices import Circle, Purpose
+from accounts.dates import EARLIEST_YEAR, LATEST_YEAR, date_in_bounds
 from accounts.models import User
 from contacts.actions import phone_e164
 from contacts.models import Contact, EmailAddress, PhoneNumber, Tag, contacts_refresh_search_text
@@ -155,16 +156,25 @@ class RestoreResult:
 
 
 def _set(obj: object, names: list[str], data: dict[str, Any]) -> None:
+    """Set each field from the file, refusing a value its field cannot read and a date or datetime outside
+    Kith's years (accounts.dates), which no form would have taken and the pages could not show."""
+    what = type(obj).__name__.lower()
     for name in names:
         if name not in data:
-            raise BackupRefused(f"The backup is damaged: a {type(obj).__name__.lower()} has no “{name}”.")
+            raise BackupRefused(f"The backup is damaged: a {what} has no “{name}”.")
         field = obj._meta.get_field(name)  # type: ignore[attr-defined]
         try:
-            setattr(obj, name, field.to_python(data[name]))
+            value = field.to_python(data[name])
         except ValidationError as error:
             raise BackupRefused(
                 f"The backup is damaged: {name} {data[name]!r} ({error.messages[0]})"
             ) from error
+        if isinstance(value, dt.date) and not date_in_bounds(value):
+            raise BackupRefused(
+                f"The backup is damaged: the {what} field “{name}” holds {data[name]!r}, which is not "
+                f"between {EARLIEST_YEAR} and {LATEST_YEAR}."
+            )
+        setattr(obj, name, value)
 
 
 def _check(obj: Any, exclude: list[str]) -> None:
@@ -277,7 +287,7 @@ def _contacts_restore(
                 owner=owner,
                 contact=contact,
                 number=p["number"],
-                e164=phone_e164(p["number"]),
+                e164=phone_e164(p["number"], owner.phone_region),
                 label=p["label"],
             )
             for p in item["phones"]
