@@ -83,10 +83,11 @@ def test_apple_contacts_vcard_lands_in_every_field(alice):
     )
     assert _tags(ana) == ["Climbing", "Madrid", "imported"]
     assert ana.intention == Intention.PERSONAL
-    # What Kith has no field for is kept verbatim: the address, the photo (not decoded), the social profile.
+    # What Kith has no field for is kept verbatim: the address, the photo (not decoded, but 3.0's ENCODING=b
+    # made the data: URI of 4.0), the social profile.
     extra = ana.vcard_extra.splitlines()
     assert extra[0] == "item4.ADR;type=HOME;type=pref:;;Calle Mayor 1;Madrid;;28013;Spain"
-    assert any(line.startswith("PHOTO;ENCODING=b;TYPE=JPEG:AAECAwQF") for line in extra)
+    assert any(line.startswith("PHOTO:data:image/jpeg;base64,AAECAwQF") for line in extra)
     assert "X-SOCIALPROFILE;type=linkedin:https://linkedin.com/in/ana-nunez" in extra
     # The label lines became labels; the page must find her by an accent-free search.
     assert "X-ABLabel" not in ana.vcard_extra
@@ -115,8 +116,9 @@ def test_outlook_vcard_21_reads_quoted_printable_in_its_charset(alice):
     assert _emails(jurgen) == [("juergen.mueller@example.de", "")]
     assert (jurgen.birthday_month, jurgen.birthday_day, jurgen.birthday_year) == (5, 21, 1975)
     assert jurgen.links == ["http://www.mueller-soehne.example"]
-    assert "LABEL;WORK;ENCODING=QUOTED-PRINTABLE:Hauptstra=DFe 5=0D=0A10115 Berlin" in jurgen.vcard_extra
-    assert "PHOTO;TYPE=JPEG;ENCODING=BASE64:" in jurgen.vcard_extra
+    # Kept lines are converted to 4.0: quoted-printable decoded, bare parameters named, base64 a data: URI.
+    assert "LABEL;TYPE=WORK:Hauptstraße 5\\n10115 Berlin" in jurgen.vcard_extra
+    assert "PHOTO:data:image/jpeg;base64,AAECAwQF" in jurgen.vcard_extra
     assert "REV:" not in jurgen.vcard_extra
 
 

@@ -7,9 +7,10 @@ import csv
 import datetime as dt
 import io
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
-from transfer.vcard import Card, birthday_parse
+from accounts.dates import date_in_bounds
+from transfer.vcard import Card, birthday_parse, too_many_rows
 
 # Google joins several values of one cell with " ::: ".
 GOOGLE_SEPARATOR = " ::: "
@@ -33,16 +34,28 @@ def csv_kind(header: Sequence[str]) -> str | None:
     return None
 
 
-def _rows(text: str) -> tuple[str, list[str], list[list[str]]]:
-    """The kind, header and data rows of a CSV text, skipping the lines LinkedIn puts above its header."""
-    try:
-        rows = list(csv.reader(io.StringIO(text, newline=""), strict=False))
-    except csv.Error as error:
-        raise CsvError(f"This CSV file cannot be read: {error}.") from error
-    for index, row in enumerate(rows[:20]):
+def _records(reader: Iterator[list[str]]) -> Iterator[list[str]]:
+    """The reader's records, one at a time (a file is never held as a list of rows); a record the csv module
+    cannot read, such as a cell past its field size limit, becomes a CsvError naming the line."""
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:
+            line = getattr(reader, "line_num", 0)
+            raise CsvError(f"This CSV file cannot be read at line {line:,}: {error}.") from error
+        yield row
+
+
+def _rows(text: str) -> tuple[str, list[str], Iterator[list[str]]]:
+    """The kind, header and data rows (not blank) of a CSV text, skipping the lines LinkedIn puts above its
+    header. The data rows are read as they are asked for."""
+    records = _records(csv.reader(io.StringIO(text, newline=""), strict=False))
+    for _index, row in zip(range(20), records, strict=False):
         kind = csv_kind(row)
         if kind:
-            return kind, [h.strip() for h in row], [r for r in rows[index + 1 :] if any(c.strip() for c in r)]
+            return kind, [h.strip() for h in row], (r for r in records if any(c.strip() for c in r))
     raise CsvError(
         "Kith does not recognise this CSV file. It reads LinkedIn's Connections.csv and Google Contacts' "
         "CSV export (Google CSV or Outlook CSV from contacts.google.com)."
@@ -50,12 +63,15 @@ def _rows(text: str) -> tuple[str, list[str], list[list[str]]]:
 
 
 def linkedin_date(value: str) -> dt.date | None:
-    """LinkedIn's "Connected On": "12 Mar 2024" (older exports: "12/03/2024", "2024-03-12")."""
+    """LinkedIn's "Connected On": "12 Mar 2024" (older exports: "12/03/2024", "2024-03-12"), or None when it
+    is not a date or lies outside the years every date field accepts (accounts.dates): the row then imports
+    without a "connected on" interaction, and says so."""
     for pattern in ("%d %b %Y", "%d %B %Y", "%m/%d/%Y", "%Y-%m-%d"):
         try:
-            return dt.datetime.strptime(value.strip(), pattern).date()
+            day = dt.datetime.strptime(value.strip(), pattern).date()
         except ValueError:
             continue
+        return day if date_in_bounds(day) else None
     return None
 
 
@@ -117,12 +133,15 @@ def _google_card(row: dict[str, str]) -> Card:
     return card
 
 
-def csv_parse(text: str) -> tuple[str, list[Card]]:
-    """The kind ('linkedin' or 'google') and the cards of a CSV text."""
+def csv_parse(text: str, max_rows: int | None = None) -> tuple[str, list[Card]]:
+    """The kind ('linkedin' or 'google') and the cards of a CSV text. Raises CsvError, or ReadLimit at the
+    first row past `max_rows` (before building it)."""
     kind, header, rows = _rows(text)
     make = _linkedin_card if kind == "linkedin" else _google_card
-    cards = []
+    cards: list[Card] = []
     for row in rows:
+        if max_rows is not None and len(cards) >= max_rows:
+            raise too_many_rows(max_rows)
         card = make(dict(zip(header, row, strict=False)))
         if len(row) < len(header) - 1 and kind == "linkedin":
             # A row cut short (a truncated file) is read as far as it goes; say so.

@@ -11,7 +11,7 @@ from accounts.models import User
 from contacts.models import Contact
 from interactions.models import Interaction
 from transfer.csvfiles import csv_write
-from transfer.vcard import Card, card_write
+from transfer.vcard import Card, card_write, extra_lines
 
 _CHUNK = 500
 
@@ -43,7 +43,7 @@ def contact_card(contact: Contact) -> Card:
         tags=_tag_names(contact),
         intention=contact.intention,
         circle=contact.circle,
-        extra=contact.vcard_extra.splitlines(),
+        extra=extra_lines(contact.vcard_extra),
     )
 
 

@@ -2,7 +2,9 @@
 preview of what importing them would do. Nothing here writes.
 
 1. `import_read` turns an upload into cards (vCard, LinkedIn or Google CSV), refusing an empty, binary, too
-   large or unreadable file with a message for the person.
+   large or unreadable file with a message for the person. The readers stop at the first bound a file
+   passes (size, rows, line length, properties per card), before they allocate for it; a row past a
+   contact's bounds (emails, phones, tags, links: those of the contact form) is invalid, with its reason.
 2. `import_preview` says per row: new, matches an existing contact (see transfer.matching), or invalid, with
    reasons.
 """
@@ -10,7 +12,7 @@ preview of what importing them would do. Nothing here writes.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 
 from django.core.exceptions import ImproperlyConfigured, ValidationError
@@ -19,6 +21,7 @@ from django.db.models import Field, Model
 
 from accounts.models import User
 from contacts.actions import tag_clean_name
+from contacts.forms import MAX_EMAILS, MAX_PHONES, MAX_TAGS
 from contacts.models import Contact, EmailAddress, PhoneNumber
 from transfer import csvfiles, vcard
 from transfer.matching import MatchIndex, phone_key
@@ -27,6 +30,8 @@ from transfer.vcard import Card
 # Stated on the import page and enforced here.
 MAX_BYTES = 5 * 1024 * 1024
 MAX_ROWS = 20_000
+# Links per contact: more than any profile lists, few enough for the contact page and its form.
+MAX_LINKS = 20
 # Google's own groups, which say nothing about the person.
 _SYSTEM_GROUPS = {"mycontacts", "starred"}
 
@@ -81,23 +86,15 @@ def import_read(data: bytes, filename: str = "") -> tuple[str, list[Card]]:
             "Contacts; a spreadsheet must be saved as CSV first."
         )
     text = vcard.vcard_decode(data)
-    if "BEGIN:VCARD" in text[:4096].upper():
-        try:
-            source, cards = "vcard", vcard.vcard_parse(text)
-        except vcard.VCardError as error:
-            raise ImportRefused(str(error)) from error
-    else:
-        try:
-            source, cards = csvfiles.csv_parse(text)
-        except csvfiles.CsvError as error:
-            raise ImportRefused(str(error)) from error
+    try:
+        if "BEGIN:VCARD" in text[:4096].upper():
+            source, cards = "vcard", vcard.vcard_parse(text, max_cards=MAX_ROWS)
+        else:
+            source, cards = csvfiles.csv_parse(text, max_rows=MAX_ROWS)
+    except (vcard.VCardError, csvfiles.CsvError, vcard.ReadLimit) as error:
+        raise ImportRefused(str(error)) from error
     if not cards:
         raise ImportRefused("The file holds no contacts, only a header.")
-    if len(cards) > MAX_ROWS:
-        raise ImportRefused(
-            f"The file holds {len(cards):,} contacts; Kith imports up to {MAX_ROWS:,} at a time. "
-            "Split it into smaller files."
-        )
     return source, [card_clean(card) for card in cards]
 
 
@@ -111,11 +108,9 @@ def card_clean(card: Card) -> Card:
             card.problems.append(f"{name.replace('_', ' ')} cut to {limit} characters")
             value = value[:limit]
         setattr(card, name, value)
-    emails, seen = [], set()
+    _values_bound(card)
+    emails = []
     for address, label in card.emails:
-        if address.lower() in seen:
-            continue
-        seen.add(address.lower())
         try:
             validate_email(address)
             if len(address) > _ADDRESS_MAX:
@@ -126,27 +121,52 @@ def card_clean(card: Card) -> Card:
             continue
         emails.append((address, label[:_LABEL_MAX]))
     card.emails = emails
-    phones, seen = [], set()
+    phones = []
     for number, label in card.phones:
-        if (phone_key(number) or number) in seen:
-            continue
-        seen.add(phone_key(number) or number)
         if len(number) > _NUMBER_MAX:
             card.problems.append(f"phone number “{number[:20]}…” is too long; kept with the extras")
             card.extra.append(f"TEL:{vcard.text_escape(number)}")
             continue
         phones.append((number, label[:_LABEL_MAX]))
     card.phones = phones
-    card.tags = [
-        t for t in (tag_clean_name(t) for t in card.tags) if t and t.casefold() not in _SYSTEM_GROUPS
-    ]
-    card.links = [link for link in card.links if link.strip()]
     return card
+
+
+def _unique[T](values: list[T], key: Callable[[T], object]) -> list[T]:
+    """The values in order, each key's first only."""
+    seen: set[object] = set()
+    unique = []
+    for value in values:
+        if (k := key(value)) not in seen:
+            seen.add(k)
+            unique.append(value)
+    return unique
+
+
+def _values_bound(card: Card) -> None:
+    """Drop repeated emails, phone numbers, tags and links, then hold the rest to a contact's bounds: a row
+    past one is invalid, its reason saying which (and its lists are cut to the bound, so that the job keeps
+    no more than the bound of each)."""
+    card.emails = _unique(card.emails, lambda e: e[0].lower())
+    card.phones = _unique(card.phones, lambda p: phone_key(p[0]) or p[0])
+    tags = (tag_clean_name(t) for t in card.tags)
+    card.tags = _unique([t for t in tags if t and t.casefold() not in _SYSTEM_GROUPS], str.casefold)
+    card.links = _unique([link for link in card.links if link.strip()], str)
+    for name, what, limit in (
+        ("emails", "email addresses", MAX_EMAILS),
+        ("phones", "phone numbers", MAX_PHONES),
+        ("tags", "tags", MAX_TAGS),
+        ("links", "links", MAX_LINKS),
+    ):
+        values = getattr(card, name)
+        if len(values) > limit:
+            card.refused.append(f"{len(values):,} {what}; a contact has at most {limit}")
+            setattr(card, name, values[:limit])
 
 
 def card_fatal(card: Card) -> list[str]:
     """Why a card cannot be imported at all (empty when it can)."""
-    fatal = []
+    fatal = list(card.refused)
     if not card.complete:
         fatal.append("the file ends in the middle of this card (no END:VCARD); is it cut off?")
     if not card.display_name:

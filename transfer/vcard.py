@@ -4,6 +4,10 @@ Reading keeps what Kith has no field for. Every content line Kith does not map t
 address, an anniversary, an X- property) is kept verbatim, unfolded, in `Card.extra`, and the writer puts it
 back, so an export gives back what an import took in.
 
+Kept lines are written as vCard 4.0: 2.1 and 3.0 encodings, CHARSET and bare parameters are converted when a
+line is read (and when written, for lines kept before). The reader is linear in its input and checks its
+bounds before it allocates (`ReadLimit` names the bound and the row); decoded text is checked (`text_check`).
+
 The quirks the readers handle, because real exports have them:
 - folded lines (a continuation line starts with a space or a tab), CRLF, LF or CR line ends;
 - vCard 2.1 quoted-printable values with soft line breaks (a line ending in "=" goes on), in any CHARSET;
@@ -16,11 +20,14 @@ The quirks the readers handle, because real exports have them:
 from __future__ import annotations
 
 import calendar
+import codecs
 import datetime as dt
 import quopri
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
+from accounts.dates import year_in_bounds
 from accounts.formats import content_line_fold
 
 # Properties read into fields; everything else is kept verbatim in `Card.extra`. VERSION, PRODID and REV
@@ -35,12 +42,48 @@ _NAME = re.compile(r"[A-Z0-9-]+")
 # A label written as TYPE=...: one lower-case word; anything else is written as an X-ABLabel.
 _TYPE_TOKEN = re.compile(r"[a-z0-9-]+")
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
+# Every character str.splitlines() breaks a line at (and so might a reader): written inside a value, one
+# would end the line there, so a received "X-NOTE:hi<U+2028>END:VCARD" could become a second card.
+_LINE_SEPARATORS = re.compile("\r\n|[\n\r\v\f\x1c\x1d\x1e\x85\u2028\u2029]")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+# The charsets a quoted-printable value may name, by Python's canonical codec name: text encodings that
+# decode bytes to characters. Not "unicode_escape" and its kin (which decode escapes into any code point,
+# lone surrogates included), not "undefined", not punycode, idna or utf-7.
+_SAFE_CHARSETS = re.compile(
+    r"utf-(8|8-sig|16|32)(-[lb]e)?|ascii|iso8859-\d+|cp\d+|mac-[a-z]+|koi8-[a-z]|tis-620|shift_jis\w*"
+    r"|euc_\w+|gb2312|gbk|gb18030|big5\w*|iso2022_\w+|johab|hz"
+)
+# vCard 2.1 and 3.0 encodings, which 4.0 has no parameter for, and the media types of their binary values.
+_ENCODINGS = {"QUOTED-PRINTABLE", "BASE64", "B", "8BIT", "7BIT"}
+_MEDIA_TYPES = {"JPEG": "image/jpeg", "JPG": "image/jpeg", "PNG": "image/png", "GIF": "image/gif"}
+_PARAM_NEEDS_QUOTES = re.compile(r"[:;,]")
+
+# Bounds the reader checks before it allocates. A content line may hold a photo of a few MB; no address book
+# writes a card with more properties than this.
+MAX_LINE_CHARS = 4 * 1024 * 1024
+MAX_PROPERTIES = 1_000
 # Type values that say nothing a person would call a label.
 _NOISE_TYPES = {"internet", "pref", "voice", "x400", "text", "uri", "msg"}
 
 
 class VCardError(ValueError):
     """The text is not a vCard file at all."""
+
+
+class ReadLimit(ValueError):
+    """A file past one of the readers' bounds, with a message naming the bound and the row."""
+
+
+class BadText(ValueError):
+    """A value whose decoded text Kith will not store (the message says why)."""
+
+
+def too_many_rows(limit: int) -> ReadLimit:
+    """The readers stop at the first row past `limit`, before they build it."""
+    return ReadLimit(
+        f"The file holds more than {limit:,} contacts (row {limit + 1:,} is one too many); Kith imports up "
+        f"to {limit:,} at a time. Split it into smaller files."
+    )
 
 
 @dataclass
@@ -50,6 +93,7 @@ class Property:
     params: dict[str, list[str]]
     value: str
     line: str  # the unfolded content line as written, for keeping it verbatim
+    bare: bool = False  # it had vCard 2.1 bare parameters (`TEL;WORK;VOICE:`)
 
 
 @dataclass
@@ -72,6 +116,8 @@ class Card:
     circle: str = ""
     extra: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
+    # Why the row cannot be imported, found while reading (a bound passed); see reading.card_fatal.
+    refused: list[str] = field(default_factory=list)
     complete: bool = True
     # LinkedIn's "Connected On", logged as a first interaction.
     connected_on: dt.date | None = None
@@ -89,28 +135,60 @@ def vcard_decode(data: bytes) -> str:
         return data.decode("cp1252", errors="replace")
 
 
-def _is_quoted_printable(head: str) -> bool:
-    return "QUOTED-PRINTABLE" in head.upper()
+def _physical_lines(text: str) -> Iterator[str]:
+    start = 0
+    for match in _LINE_BREAK.finditer(text):
+        yield text[start : match.start()]
+        start = match.end()
+    yield text[start:]
+
+
+class _LineTooLong(Exception):
+    def __init__(self, number: int) -> None:
+        self.number = number
+
+
+def _logical_lines(text: str) -> Iterator[tuple[int, str]]:
+    """(line number, content line) for each logical line: folded lines joined, quoted-printable soft breaks
+    joined, blank lines dropped. Linear: a line's pieces are joined once, when it ends, and whether its head
+    says QUOTED-PRINTABLE is followed piece by piece (with the head's last characters, for a head folded
+    inside the word). Raises _LineTooLong past MAX_LINE_CHARS, before joining."""
+    parts: list[str] = []
+    size = start = 0
+    quoted = head_done = False
+    head_tail = ""
+    for number, raw in enumerate(_physical_lines(text), start=1):
+        if parts and raw[:1] in (" ", "\t"):
+            piece = raw[1:]
+        elif quoted and parts[-1].endswith("=") and not raw[:6].upper().startswith(("END:", "BEGIN:")):
+            # A quoted-printable soft line break: the value goes on, the "=" itself is dropped.
+            parts[-1] = parts[-1][:-1]
+            piece = raw
+        elif raw.strip():
+            if parts:
+                yield start, "".join(parts)
+            parts, size, start, quoted, head_done, head_tail = [], 0, number, False, False, ""
+            piece = raw
+        else:
+            continue
+        size += len(piece)
+        if size > MAX_LINE_CHARS:
+            raise _LineTooLong(start)
+        if not head_done:
+            colon = piece.find(":")
+            head_done = colon >= 0
+            head = head_tail + (piece if colon < 0 else piece[:colon]).upper()
+            quoted = quoted or "QUOTED-PRINTABLE" in head
+            head_tail = head[-16:]
+        parts.append(piece)
+    if parts:
+        yield start, "".join(parts)
 
 
 def vcard_unfold(text: str) -> list[str]:
     """The logical content lines of a vCard text: folded lines joined, quoted-printable soft breaks joined,
     blank lines dropped."""
-    lines: list[str] = []
-    for raw in _LINE_BREAK.split(text):
-        if raw[:1] in (" ", "\t") and lines:
-            lines[-1] += raw[1:]
-        elif (
-            lines
-            and lines[-1].endswith("=")
-            and _is_quoted_printable(lines[-1].split(":", 1)[0])
-            and not raw.upper().startswith(("END:", "BEGIN:"))
-        ):
-            # A quoted-printable soft line break: the value goes on, the "=" itself is dropped.
-            lines[-1] = lines[-1][:-1] + raw
-        elif raw.strip():
-            lines.append(raw)
-    return lines
+    return [line for _number, line in _logical_lines(text)]
 
 
 def _split_unquoted(text: str, sep: str) -> list[str]:
@@ -150,18 +228,20 @@ def property_parse(line: str) -> Property | None:
     if not name or not _NAME.fullmatch(name):
         return None
     params: dict[str, list[str]] = {}
+    bare = False
     for part in param_parts:
         key, eq, raw = part.partition("=")
         if not eq:
             # vCard 2.1 bare parameters: TEL;WORK;VOICE, PHOTO;BASE64, EMAIL;QUOTED-PRINTABLE.
             key, raw = _bare_param(key.strip())
+            bare = True
         key = key.strip().upper()
         values = [v.strip().strip('"') for v in (_split_unquoted(raw, ",") if '"' in raw else raw.split(","))]
         if key == "TYPE":
             # 4.0 quotes a list: TYPE="work,voice".
             values = [part.strip() for v in values for part in v.split(",")]
         params.setdefault(key, []).extend(v for v in values if v)
-    return Property(group.strip(), name, params, value, line)
+    return Property(group.strip(), name, params, value, line, bare)
 
 
 def _bare_param(word: str) -> tuple[str, str]:
@@ -173,17 +253,33 @@ def _bare_param(word: str) -> tuple[str, str]:
 
 def _text(prop: Property) -> str:
     """The property's value as text: quoted-printable decoded in its charset; escapes are left to callers,
-    which split structured values first."""
+    which split structured values first. Raises BadText for text Kith will not store."""
     value = prop.value
     encoding = (prop.params.get("ENCODING") or [""])[0].upper()
     if encoding == "QUOTED-PRINTABLE":
         charset = (prop.params.get("CHARSET") or ["utf-8"])[0]
         raw = quopri.decodestring(value.encode("latin-1", errors="replace"))
         try:
+            known = bool(_SAFE_CHARSETS.fullmatch(codecs.lookup(charset).name))
+        except LookupError:
+            known = False
+        if not known:
+            raise BadText(f"the charset “{charset[:30]}” is not one Kith reads")
+        try:
             value = raw.decode(charset)
-        except (LookupError, UnicodeDecodeError):
+        except UnicodeError:
             value = raw.decode("cp1252", errors="replace")
         value = value.replace("\r\n", "\n").replace("\r", "\n")
+    return text_check(value)
+
+
+def text_check(value: str) -> str:
+    """The text, when Kith can store it: no NUL (PostgreSQL refuses one) and no lone surrogate (no database
+    can encode one). Raises BadText."""
+    if "\x00" in value:
+        raise BadText("the text holds a NUL character")
+    if _LONE_SURROGATE.search(value):
+        raise BadText("the text holds a lone surrogate (half a character)")
     return value
 
 
@@ -225,7 +321,8 @@ def _split_escaped(value: str, sep: str) -> list[str]:
 
 
 def birthday_parse(value: str) -> tuple[int, int, int | None] | None:
-    """(month, day, year or None) from a vCard birthday, or None when it is not a date Kith can keep."""
+    """(month, day, year or None) from a vCard birthday, or None when it is not a date Kith can keep. A year
+    outside the years every date field accepts (accounts.dates) is dropped and the day kept."""
     value = value.strip().split("T", 1)[0]
     patterns = [
         (r"(\d{4})-?(\d{2})-?(\d{2})", True),
@@ -238,7 +335,7 @@ def birthday_parse(value: str) -> tuple[int, int, int | None] | None:
         numbers = [int(n) for n in match.groups()]
         year: int | None = numbers[0] if has_year else None
         month, day = numbers[-2:]
-        if year == _APPLE_NO_YEAR or (year is not None and not 1900 <= year <= 2100):
+        if year == _APPLE_NO_YEAR or (year is not None and not year_in_bounds(year)):
             year = None
         if not 1 <= month <= 12:
             return None
@@ -264,8 +361,11 @@ def card_from_properties(props: list[Property]) -> Card:
     for prop in props:
         if prop.name in _DROPPED:
             continue
-        if _property_read(card, prop, group_labels):
-            labelled_groups.add(prop.group.lower())
+        try:
+            if _property_read(card, prop, group_labels):
+                labelled_groups.add(prop.group.lower())
+        except BadText as error:
+            card.problems.append(f"{prop.name}: {error}; left out")
     # A label that became a field's label needs no line of its own any more.
     if group_labels:
         card.extra = [
@@ -288,7 +388,10 @@ def _group_labels(props: list[Property]) -> dict[str, str]:
     group_labels: dict[str, str] = {}
     for prop in props:
         if prop.name == "X-ABLABEL" and prop.group:
-            text = text_unescape(_text(prop))
+            try:
+                text = text_unescape(_text(prop))
+            except BadText:
+                continue  # the property itself is reported as it is read
             apple = _APPLE_LABEL.match(text)
             group_labels[prop.group.lower()] = (apple.group(1).lower() if apple else text)[:30]
     return group_labels
@@ -314,7 +417,7 @@ def _property_read(card: Card, prop: Property, group_labels: dict[str, str]) -> 
         birthday = birthday_parse(_text(prop))
         if birthday is None:
             card.problems.append(f"birthday “{prop.value[:40]}” is not a date; kept as it was")
-            card.extra.append(prop.line)
+            card.extra.append(line_40(prop))
         else:
             card.birthday = birthday
     elif name == "NOTE":
@@ -327,8 +430,40 @@ def _property_read(card: Card, prop: Property, group_labels: dict[str, str]) -> 
     elif name == _KITH_CIRCLE:
         card.circle = _text(prop).strip().lower()
     else:
-        card.extra.append(prop.line)
+        card.extra.append(line_40(prop))
     return False
+
+
+def line_40(prop: Property) -> str:
+    """The property's content line as vCard 4.0 writes it, for keeping: a quoted-printable value decoded (its
+    line breaks escaped), a base64 one made a `data:` URI, CHARSET and bare parameters dropped or named; any
+    line separator escaped. A line with none of these is kept as it was written. Raises BadText."""
+    if not (prop.bare or "ENCODING" in prop.params or "CHARSET" in prop.params):
+        return _LINE_SEPARATORS.sub(r"\\n", text_check(prop.line))
+    encoding = (prop.params.get("ENCODING") or [""])[0].upper()
+    params = {k: list(v) for k, v in prop.params.items() if k not in ("ENCODING", "CHARSET")}
+    value = text_check(prop.value)
+    if encoding == "QUOTED-PRINTABLE":
+        value = _text(prop)
+    elif encoding in ("BASE64", "B"):
+        types = params.get("TYPE", [])
+        media = next((t for t in types if t.upper() in _MEDIA_TYPES or "/" in t), "")
+        if media:
+            types.remove(media)
+        media_type = _MEDIA_TYPES.get(media.upper(), media.lower()) or "application/octet-stream"
+        value = f"data:{media_type};base64,{''.join(value.split())}"
+    head = f"{prop.group}.{prop.name}" if prop.group else prop.name
+    for key, values in params.items():
+        if values:
+            joined = ",".join(v.replace('"', "") for v in values)
+            head += f";{key}=" + (f'"{joined}"' if _PARAM_NEEDS_QUOTES.search(joined) else joined)
+    return head + ":" + _LINE_SEPARATORS.sub(r"\\n", value)
+
+
+def extra_lines(text: str) -> list[str]:
+    """The kept lines of a contact's `vcard_extra` (one per line, joined with "\\n"): split on "\\n" alone,
+    never on the other separators `str.splitlines()` knows, which a received value may hold."""
+    return [line for line in text.split("\n") if line.strip()]
 
 
 def _address_read(card: Card, prop: Property, group_labels: dict[str, str]) -> bool:
@@ -350,49 +485,61 @@ def _address_read(card: Card, prop: Property, group_labels: dict[str, str]) -> b
     return True
 
 
-def vcard_parse(text: str) -> list[Card]:
+def vcard_parse(text: str, max_cards: int | None = None) -> list[Card]:
     """Every card in a vCard text, in order. A card cut off before its END line is returned with
-    `complete=False`. Raises VCardError when the text holds no card at all."""
+    `complete=False`. Raises VCardError when the text holds no card at all, ReadLimit at the first card past
+    `max_cards`, line past MAX_LINE_CHARS or property past MAX_PROPERTIES."""
     cards: list[Card] = []
     current: list[Property] | None = None
-    for line in vcard_unfold(text):
+    lines = _logical_lines(text)
+    while True:
+        try:
+            number, line = next(lines)
+        except StopIteration:
+            break
+        except _LineTooLong as error:
+            raise ReadLimit(
+                f"Row {len(cards) + 1:,} has a line longer than {MAX_LINE_CHARS:,} characters (line "
+                f"{error.number:,} of the file); Kith reads lines up to that length."
+            ) from None
         upper = line.strip().upper()
         if upper == "BEGIN:VCARD":
             if current is not None:
-                card = card_from_properties(current)
-                card.complete = False
-                cards.append(card)
+                cards.append(_card_cut_off(current))
+            if max_cards is not None and len(cards) >= max_cards:
+                raise too_many_rows(max_cards)
             current = []
         elif upper == "END:VCARD":
             if current is not None:
                 cards.append(card_from_properties(current))
             current = None
-        elif current is not None:
-            prop = property_parse(line)
-            if prop is None:
-                continue
+        elif current is not None and (prop := property_parse(line)) is not None:
+            if len(current) >= MAX_PROPERTIES:
+                raise ReadLimit(
+                    f"Row {len(cards) + 1:,} has more than {MAX_PROPERTIES:,} properties (line {number:,} is "
+                    "one too many); Kith reads up to that many per card."
+                )
             current.append(prop)
     if current is not None:
-        card = card_from_properties(current)
-        card.complete = False
-        cards.append(card)
+        cards.append(_card_cut_off(current))
     if not cards:
         raise VCardError("This file holds no vCard (no BEGIN:VCARD line).")
     return cards
+
+
+def _card_cut_off(props: list[Property]) -> Card:
+    card = card_from_properties(props)
+    card.complete = False
+    return card
 
 
 # Writing --------------------------------------------------------------------------------------------------
 
 
 def text_escape(value: str) -> str:
-    return (
-        value.replace("\\", "\\\\")
-        .replace("\r\n", "\n")
-        .replace("\r", "\n")
-        .replace("\n", "\\n")
-        .replace(",", "\\,")
-        .replace(";", "\\;")
-    )
+    """A text value as written: every line separator Unicode knows becomes the escape "\\n"."""
+    value = _LINE_SEPARATORS.sub(r"\\n", value.replace("\\", "\\\\"))
+    return value.replace(",", "\\,").replace(";", "\\;")
 
 
 def card_write(card: Card) -> str:
@@ -429,6 +576,19 @@ def card_write(card: Card) -> str:
         lines.append(f"{_KITH_INTENTION}:{card.intention}")
     if card.circle:
         lines.append(f"{_KITH_CIRCLE}:{card.circle}")
-    lines.extend(line for line in card.extra if line.strip())
+    lines.extend(_kept_lines_write(card.extra))
     lines.append("END:VCARD")
     return "".join(content_line_fold(line) + "\r\n" for line in lines)
+
+
+def _kept_lines_write(extra: list[str]) -> Iterator[str]:
+    """The kept lines as vCard 4.0 (see `line_40`: lines kept before Kith converted them on reading are
+    converted here); a line that is no property, or that would begin or end a card, is left out."""
+    for line in extra:
+        prop = property_parse(line)
+        if prop is None or prop.name in _DROPPED:
+            continue
+        try:
+            yield line_40(prop)
+        except BadText:
+            continue

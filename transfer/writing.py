@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -17,13 +18,14 @@ from django.utils import timezone
 from accounts.choices import Circle, Intention, Purpose, Setting
 from accounts.models import User
 from contacts.actions import contacts_announce, phone_e164, tag_clean_name, tag_get_or_create
+from contacts.forms import MAX_EMAILS, MAX_PHONES, MAX_TAGS
 from contacts.models import Contact, EmailAddress, PhoneNumber, contacts_refresh_search_text
 from interactions.actions import contacts_refresh_last_seen, timeline_summary
 from interactions.models import Interaction, Kind, Participation
 from interactions.signals import interactions_announce
 from transfer.matching import MatchIndex, phone_key
-from transfer.reading import card_fatal
-from transfer.vcard import Card
+from transfer.reading import MAX_LINKS, card_fatal
+from transfer.vcard import Card, extra_lines, text_escape
 
 # The notes of the first interaction a LinkedIn connection gets; also how a second import recognises it.
 CONNECTED_NOTE = "Connected on LinkedIn"
@@ -41,20 +43,72 @@ class ImportResult:
     contact_ids: list[int] = field(default_factory=list)
 
 
-def _card_absorb(into: Card, card: Card) -> None:
-    """A later row of the same file for the same person: add what it knows to the first row."""
-    for name in ("given_name", "family_name", "company", "title", "notes", "intention", "circle"):
-        if not getattr(into, name) and getattr(card, name):
-            setattr(into, name, getattr(card, name))
-    into.birthday = into.birthday or card.birthday
-    into.connected_on = into.connected_on or card.connected_on
-    known_emails = {a.lower() for a, _ in into.emails}
-    into.emails += [(a, lb) for a, lb in card.emails if a.lower() not in known_emails]
-    known_phones = {phone_key(n) or n for n, _ in into.phones}
-    into.phones += [(n, lb) for n, lb in card.phones if (phone_key(n) or n) not in known_phones]
-    into.links += [link for link in card.links if link not in into.links]
-    into.tags += [t for t in card.tags if t.casefold() not in {x.casefold() for x in into.tags}]
-    into.extra += [line for line in card.extra if line not in into.extra]
+# A contact's lists, each with its bound (the contact form's), the property a value past it is kept as, and
+# the key that says two values are the same.
+_LISTS: dict[str, tuple[int, str, Callable[[Any], object]]] = {
+    "emails": (MAX_EMAILS, "EMAIL", lambda email: email[0].lower()),
+    "phones": (MAX_PHONES, "TEL", lambda phone: phone_key(phone[0]) or phone[0]),
+    "tags": (MAX_TAGS, "CATEGORIES", str.casefold),
+    "links": (MAX_LINKS, "URL", str),
+}
+
+
+def _capped[T](have: int, new: list[T], limit: int) -> tuple[list[T], list[T]]:
+    """The new values that fit beside `have` within a contact's bound, and those that do not."""
+    room = max(0, limit - have)
+    return new[:room], new[room:]
+
+
+def _value_key(name: str, value: Any, region: str) -> object:
+    """What makes two of a contact's values the same; phone numbers are read in the owner's region."""
+    if name == "phones":
+        return phone_key(value[0], region) or value[0]
+    return _LISTS[name][2](value)
+
+
+def _new_values(card: Card, name: str, seen: set[object], region: str = "") -> list:
+    """The card's emails, phones, tags or links (`name`) whose keys are not in `seen`, which learns them."""
+    new = []
+    for value in getattr(card, name):
+        if (k := _value_key(name, value, region)) not in seen:
+            seen.add(k)
+            new.append(value)
+    return new
+
+
+def _overflow_lines(name: str, values: list) -> list[str]:
+    """Values past a contact's bound, as the kept lines they become."""
+    prop = _LISTS[name][1]
+    return [f"{prop}:{text_escape(v if isinstance(v, str) else v[0])}" for v in values]
+
+
+def _cards_merge(cards: list[Card], region: str = "") -> Card:
+    """The rows of one file for one person as one card: the first row's values win, later rows add what it
+    lacks. A contact's bounds hold (those of its form): what would pass one is kept with the contact's
+    extras, so nothing is lost. Linear in the rows: each list is checked against a set."""
+    into = cards[0]
+    seen = {name: {_value_key(name, v, region) for v in getattr(into, name)} for name in _LISTS}
+    extra, notes = set(into.extra), {into.notes}
+    for card in cards[1:]:
+        for name in ("given_name", "family_name", "company", "title", "intention", "circle"):
+            if not getattr(into, name) and getattr(card, name):
+                setattr(into, name, getattr(card, name))
+        if card.notes and card.notes not in notes:
+            notes.add(card.notes)
+            into.notes = f"{into.notes}\n\n{card.notes}".strip()
+        into.birthday = into.birthday or card.birthday
+        into.connected_on = into.connected_on or card.connected_on
+        overflow = []
+        for name, (limit, _prop, _key) in _LISTS.items():
+            values = getattr(into, name)
+            kept, over = _capped(len(values), _new_values(card, name, seen[name], region), limit)
+            values += kept
+            overflow += _overflow_lines(name, over)
+        for line in [*card.extra, *overflow]:
+            if line not in extra:
+                extra.add(line)
+                into.extra.append(line)
+    return into
 
 
 def _new_contact(owner: User, card: Card, intention: str) -> Contact:
@@ -91,12 +145,14 @@ def _contact_absorb(contact: Contact, card: Card) -> set[str]:
     if card.birthday and contact.birthday_month is None:
         contact.birthday_month, contact.birthday_day, contact.birthday_year = card.birthday
         changed |= {"birthday_month", "birthday_day", "birthday_year"}
-    new_links = [link for link in card.links if link not in contact.links]
+    new_links = _new_values(card, "links", set(contact.links))
+    new_links, over = _capped(len(contact.links), new_links, MAX_LINKS)
     if new_links:
         contact.links = [*contact.links, *new_links]
         changed.add("links")
-    lines = contact.vcard_extra.splitlines()
-    new_lines = [line for line in card.extra if line not in lines]
+    lines = extra_lines(contact.vcard_extra)
+    known = set(lines)
+    new_lines = [line for line in [*card.extra, *_overflow_lines("links", over)] if line not in known]
     if new_lines:
         contact.vcard_extra = "\n".join([*lines, *new_lines])
         changed.add("vcard_extra")
@@ -133,7 +189,7 @@ def import_apply(
     batch_tags = [t for t in (tag_clean_name(t) for t in tags) if t]
     result = ImportResult()
     index = MatchIndex.build(owner)
-    new_cards: dict[str, Card] = {}
+    new_cards: dict[str, list[Card]] = {}
     updates: dict[int, list[Card]] = {}
     for number, card in enumerate(cards, start=1):
         if progress and number % _BATCH == 0:
@@ -145,13 +201,14 @@ def import_apply(
         if isinstance(found, int):
             updates.setdefault(found, []).append(card)
         elif found is not None:
-            _card_absorb(new_cards[found], card)
+            new_cards[found].append(card)
         else:
             key = f"row:{number}"
-            new_cards[key] = card
+            new_cards[key] = [card]
             index.add(card, key)
+    merged = [_cards_merge(same, owner.phone_region) for same in new_cards.values()]
     with transaction.atomic():
-        _write(owner, list(new_cards.values()), updates, intention, batch_tags, result, progress)
+        _write(owner, merged, updates, intention, batch_tags, result, progress)
         if finish:
             finish(result)
     return result
@@ -222,7 +279,13 @@ class _Additions:
             EmailAddress(owner=self.owner, contact=contact, address=a, label=lb) for a, lb in card.emails
         ]
         self.phones += [
-            PhoneNumber(owner=self.owner, contact=contact, number=n, e164=phone_e164(n), label=lb)
+            PhoneNumber(
+                owner=self.owner,
+                contact=contact,
+                number=n,
+                e164=phone_e164(n, self.owner.phone_region),
+                label=lb,
+            )
             for n, lb in card.phones
         ]
         for name in [*card.tags, *self.batch_tags]:
@@ -326,41 +389,42 @@ def _contact_fill(
 ) -> set[str]:
     """Fill in one matched contact from its rows (its own values win) and gather the emails, phone numbers
     and tags it lacks, and its first "connected on" date unless it has one already. Returns what changed."""
-    changed: set[str] = set()
-    known_emails = {e.address.lower() for e in contact.emails.all()}
-    known_phones = {phone_key(p.number) or p.number for p in contact.phones.all()}
-    known_tags = {t.pk for t in contact.tags.all()}
-    connected_on = None
-    for card in cards:
-        changed |= _contact_absorb(contact, card)
-        for address, label in card.emails:
-            if address.lower() not in known_emails:
-                known_emails.add(address.lower())
-                additions.emails.append(
-                    EmailAddress(owner=additions.owner, contact=contact, address=address, label=label)
-                )
-                changed.add("emails")
-        for number, label in card.phones:
-            if (phone_key(number) or number) not in known_phones:
-                known_phones.add(phone_key(number) or number)
-                additions.phones.append(
-                    PhoneNumber(
-                        owner=additions.owner,
-                        contact=contact,
-                        number=number,
-                        e164=phone_e164(number),
-                        label=label,
-                    )
-                )
-                changed.add("phones")
-        for name in [*card.tags, *additions.batch_tags]:
-            if additions.tag_ids[name.casefold()] not in known_tags:
-                known_tags.add(additions.tag_ids[name.casefold()])
-                additions.links.add((contact.pk, additions.tag_ids[name.casefold()]))
-                changed.add("tags")
-        connected_on = connected_on or card.connected_on
-    if connected_on and contact.pk not in already_connected:
-        additions.connected.append((contact, connected_on))
+    region = additions.owner.phone_region
+    card = _cards_merge(cards, region)
+    emails, phones, tags = contact.emails.all(), contact.phones.all(), contact.tags.all()
+    new_emails = _new_values(card, "emails", {e.address.lower() for e in emails})
+    new_emails, over_emails = _capped(len(emails), new_emails, MAX_EMAILS)
+    new_phones = _new_values(
+        card, "phones", {phone_key(p.number, region) or p.number for p in phones}, region
+    )
+    new_phones, over_phones = _capped(len(phones), new_phones, MAX_PHONES)
+    known_tags = {t.pk for t in tags}
+    new_tags = []
+    for name in [*card.tags, *additions.batch_tags]:
+        if (tag_id := additions.tag_ids[name.casefold()]) not in known_tags:
+            known_tags.add(tag_id)
+            new_tags.append((name, tag_id))
+    new_tags, over_tags = _capped(len(tags), new_tags, MAX_TAGS)
+    card.extra += [
+        *_overflow_lines("emails", over_emails),
+        *_overflow_lines("phones", over_phones),
+        *_overflow_lines("tags", [name for name, _id in over_tags]),
+    ]
+    changed = _contact_absorb(contact, card)
+    owner = additions.owner
+    additions.emails += [
+        EmailAddress(owner=owner, contact=contact, address=a, label=lb) for a, lb in new_emails
+    ]
+    additions.phones += [
+        PhoneNumber(owner=owner, contact=contact, number=n, e164=phone_e164(n, region), label=lb)
+        for n, lb in new_phones
+    ]
+    additions.links |= {(contact.pk, tag_id) for _name, tag_id in new_tags}
+    changed |= {
+        name for name, new in (("emails", new_emails), ("phones", new_phones), ("tags", new_tags)) if new
+    }
+    if card.connected_on and contact.pk not in already_connected:
+        additions.connected.append((contact, card.connected_on))
         changed.add("interactions")
     return changed
 
