@@ -169,3 +169,50 @@ def test_an_outsider_gets_404_for_either_id(client, alice, bob, method):
         response = getattr(client, method)(reverse("merge_contacts", args=[keep.pk, other.pk]))
         assert response.status_code == 404
     assert Contact.objects.filter(pk__in=[mine.pk, theirs.pk]).count() == 2
+
+
+@pytest.fixture
+def crowded(alice):
+    """Two Anas with seven email addresses each, one of them shared: thirteen together, over the ten a
+    contact may hold."""
+    keep = ContactFactory(owner=alice, display_name="Ana Núñez")
+    other = ContactFactory(owner=alice, display_name="Ana N")
+    for n in range(7):
+        EmailAddressFactory(contact=keep, address=f"ana{n}@keep.example")
+        EmailAddressFactory(contact=other, address=f"ana{n}@other.example" if n else "ANA0@keep.example")
+    return keep, other
+
+
+def test_a_merge_that_would_hold_more_than_a_contact_may_is_refused_and_changes_nothing(alice, crowded):
+    keep, other = crowded
+    with pytest.raises(MergeError, match="13 email addresses, and a contact holds at most 10"):
+        contact_merge(keep, other)
+    assert Contact.objects.filter(pk=other.pk).exists()
+    assert keep.emails.count() == 7
+
+
+def test_the_merge_page_says_why_it_cannot_merge_and_the_post_merges_nothing(alice_client, crowded):
+    keep, other = crowded
+    url = reverse("merge_contacts", args=[keep.pk, other.pk])
+    page = alice_client.get(url).content.decode()
+    assert "cannot be merged yet" in page
+    assert "13 email addresses" in page
+    assert "Merge into" not in page
+    response = alice_client.post(url, follow=True)
+    assert response.redirect_chain == [(url, 302)]
+    assert "Nothing was merged." in response.content.decode()
+    assert Contact.objects.filter(pk=other.pk).exists()
+
+
+def test_addresses_and_tags_both_have_count_once_towards_the_bounds(alice):
+    keep = ContactFactory(owner=alice, display_name="Ana Núñez")
+    other = ContactFactory(owner=alice, display_name="Ana N")
+    tags = [Tag.objects.create(owner=alice, name=f"tag {n}") for n in range(30)]
+    keep.tags.set(tags[:20])
+    other.tags.set(tags[10:])
+    for n in range(10):
+        EmailAddressFactory(contact=keep, address=f"ana{n}@example.org")
+        EmailAddressFactory(contact=other, address=f"ANA{n}@example.org")
+    merged = contact_merge(keep, other)
+    assert merged.tags.count() == 30
+    assert merged.emails.count() == 10

@@ -16,12 +16,14 @@ from django.db import transaction
 
 from accounts.models import User
 from contacts.actions import contact_delete
+from contacts.forms import MAX_EMAILS, MAX_PHONES, MAX_TAGS
 from contacts.models import Contact, EmailAddress, PhoneNumber, contacts_refresh_search_text
 from contacts.text import fold_words
 from followups.models import CLOCK_REASONS, OPEN_STATES, FollowUp
 from interactions.actions import interactions_written
 from interactions.models import Participation
 from transfer.matching import phone_key
+from transfer.vcard import extra_lines
 
 MAX_PAIRS = 100
 # A key shared by more contacts than this ("info@" addresses, a switchboard number) says nothing.
@@ -46,7 +48,7 @@ def contacts_find_twins(owner: User, limit: int = MAX_PAIRS) -> list[Twins]:
     for contact_id, address in EmailAddress.objects.filter(owner=owner).values_list("contact_id", "address"):
         groups["same email", address.lower()].add(contact_id)
     for contact_id, number in PhoneNumber.objects.filter(owner=owner).values_list("contact_id", "number"):
-        if key := phone_key(number):
+        if key := phone_key(number, owner.phone_region):
             groups["same phone number", key].add(contact_id)
     for contact_id, name in Contact.objects.filter(owner=owner).values_list("pk", "display_name"):
         if words := fold_words(name):
@@ -59,6 +61,27 @@ def contacts_find_twins(owner: User, limit: int = MAX_PAIRS) -> list[Twins]:
     pairs = sorted(reasons)[:limit]
     contacts = Contact.objects.in_bulk({pk for pair in pairs for pk in pair})
     return [Twins(contacts[a], contacts[b], tuple(sorted(reasons[a, b]))) for a, b in pairs]
+
+
+def merge_over_bounds(keep: Contact, other: Contact) -> list[str]:
+    """Why merging `other` into `keep` would make a contact no form could save: more email addresses, phone
+    numbers or tags than a contact may hold (contacts.forms' bounds). Counted as the merge would: an address
+    or number `keep` already has is not moved twice. Empty when the merge may go ahead."""
+    emails = {a.lower() for a in keep.emails.values_list("address", flat=True)}
+    emails |= {a.lower() for a in other.emails.values_list("address", flat=True)}
+    region = keep.owner.phone_region
+    phones = {phone_key(n, region) or n for n in keep.phones.values_list("number", flat=True)}
+    phones |= {phone_key(n, region) or n for n in other.phones.values_list("number", flat=True)}
+    tags = set(keep.tags.values_list("pk", flat=True)) | set(other.tags.values_list("pk", flat=True))
+    over = []
+    for count, bound, what in [
+        (len(emails), MAX_EMAILS, "email addresses"),
+        (len(phones), MAX_PHONES, "phone numbers"),
+        (len(tags), MAX_TAGS, "tags"),
+    ]:
+        if count > bound:
+            over.append(f"Together they have {count} {what}, and a contact holds at most {bound}.")
+    return over
 
 
 def _notes_joined(keep: str, other: str) -> str:
@@ -82,6 +105,8 @@ def contact_merge(keep: Contact, other: Contact) -> Contact:
         raise MergeError("A contact cannot be merged with itself.")
     if keep.owner_id != other.owner_id:
         raise MergeError("Both contacts must belong to the same user.")
+    if over := merge_over_bounds(keep, other):
+        raise MergeError(" ".join([*over, "Remove some from either contact first; nothing was merged."]))
     keep = Contact.objects.select_for_update().get(pk=keep.pk)
     other = Contact.objects.select_for_update().get(pk=other.pk)
 
@@ -116,9 +141,10 @@ def _emails_and_phones_move(keep: Contact, other: Contact) -> None:
         if email.address.lower() not in known_emails:
             known_emails.add(email.address.lower())
             EmailAddress.objects.filter(pk=email.pk).update(contact=keep)
-    known_phones = {phone_key(n) or n for n in keep.phones.values_list("number", flat=True)}
+    region = keep.owner.phone_region
+    known_phones = {phone_key(n, region) or n for n in keep.phones.values_list("number", flat=True)}
     for phone in other.phones.all():
-        key = phone_key(phone.number) or phone.number
+        key = phone_key(phone.number, region) or phone.number
         if key not in known_phones:
             known_phones.add(key)
             PhoneNumber.objects.filter(pk=phone.pk).update(contact=keep)
@@ -142,9 +168,9 @@ def _fields_fill(keep: Contact, other: Contact) -> None:
         if getattr(keep, name) is None:
             setattr(keep, name, getattr(other, name))
     keep.links = [*keep.links, *(link for link in other.links if link not in keep.links)]
-    lines = keep.vcard_extra.splitlines()
+    lines = extra_lines(keep.vcard_extra)
     keep.vcard_extra = "\n".join(
-        [*lines, *(line for line in other.vcard_extra.splitlines() if line not in lines)]
+        [*lines, *(line for line in extra_lines(other.vcard_extra) if line not in lines)]
     )
     keep.notes = _notes_joined(keep.notes, other.notes)
 

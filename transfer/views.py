@@ -235,7 +235,11 @@ def merge_contacts(request: AuthenticatedHttpRequest, keep: int, other: int) -> 
     if kept.pk == gone.pk:
         messages.error(request, "A contact cannot be merged with itself.")
         return redirect("merge_duplicates")
+    over = merge.merge_over_bounds(kept, gone)
     if request.method == "POST":
+        if over:
+            messages.error(request, " ".join([*over, "Nothing was merged."]))
+            return redirect("merge_contacts", keep=kept.pk, other=gone.pk)
         name = gone.display_name
         merged = merge.contact_merge(kept, gone)
         messages.success(request, f"Merged {name} into {merged.display_name}; nothing was lost.")
@@ -243,6 +247,7 @@ def merge_contacts(request: AuthenticatedHttpRequest, keep: int, other: int) -> 
     context = {
         "keep": kept,
         "other": gone,
+        "over": over,
         "rows": [
             ("Name", kept.display_name, gone.display_name),
             ("Company", kept.company, gone.company),
