@@ -103,9 +103,9 @@ def test_an_imported_national_number_is_not_added_twice_and_new_ones_get_their_e
     ana = ContactFactory(owner=alice, display_name="Ana N")
     PhoneNumberFactory(contact=ana, number="+44 20 7946 0000", e164="+442079460000")
     vcard = (
-        "BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ana N\r\nTEL;TYPE=CELL:020 7946 0000\r\n"
-        "TEL;TYPE=HOME:020 7946 0999\r\nEND:VCARD\r\n"
-    ).encode()
+        b"BEGIN:VCARD\r\nVERSION:3.0\r\nFN:Ana N\r\nTEL;TYPE=CELL:020 7946 0000\r\n"
+        b"TEL;TYPE=HOME:020 7946 0999\r\nEND:VCARD\r\n"
+    )
     result = import_file(alice, vcard, intention=Intention.PERSONAL, filename="a.vcf")
     assert (result.created, result.updated) == (0, 1)
     assert sorted(ana.phones.values_list("e164", flat=True)) == ["+442079460000", "+442079460999"]
