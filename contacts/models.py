@@ -105,6 +105,11 @@ class Contact(models.Model):
     # The due date of the contact's earliest open follow-up, kept in step by the follow-up planner in
     # interactions, so the contacts list can sort by it without knowing about follow-ups.
     next_followup_on = models.DateField(null=True, blank=True, editable=False)
+    # The import that brought the contact's history (LinkedIn's "connected on"): its local date and the
+    # contact's place in it, from 0 up to 1. A clock that import left overdue is due at that place in its
+    # cadence instead of at once (contacts.policy.imported_clock_due); transfer.writing sets both.
+    imported_on = models.DateField(null=True, blank=True, editable=False)
+    import_position = models.FloatField(null=True, blank=True, editable=False)
     # Name, company, job title, notes and tag names, folded by contacts.text (lower case, no accents), so
     # that one substring test finds "Ñúñez" from "nunez" on every database. save() and the tag receivers in
     # contacts.receivers keep it in step; `contacts_refresh_search_text` rebuilds it after bulk writes. On

@@ -102,6 +102,10 @@ class ContactFacts:
     archived: bool = False
     birthday_month: int | None = None
     birthday_day: int | None = None
+    # The local date of the import that brought the contact's history, and its place in that import from 0 up
+    # to 1 (PRODUCT.md, "Clocks from imported history"; `imported_clock_due`).
+    imported_on: dt.date | None = None
+    import_position: float | None = None
 
     @classmethod
     def from_contact(cls, contact: Contact, zone: dt.tzinfo) -> ContactFacts:
@@ -116,6 +120,8 @@ class ContactFacts:
             archived=contact.archived_at is not None,
             birthday_month=contact.birthday_month,
             birthday_day=contact.birthday_day,
+            imported_on=contact.imported_on,
+            import_position=contact.import_position,
         )
 
     def cadence_override(self, purpose: str) -> int | None:
@@ -193,6 +199,41 @@ def on_or_after_working_day(day: dt.date) -> dt.date:
     return day
 
 
+def working_days_from(start: dt.date, days: int) -> int:
+    """How many of the `days` days from `start` on are working days (Monday to Friday)."""
+    weeks, rest = divmod(days, 7)
+    tail = start + dt.timedelta(days=7 * weeks)
+    return 5 * weeks + sum(is_working_day(tail + dt.timedelta(days=i)) for i in range(rest))
+
+
+def nth_working_day(start: dt.date, index: int) -> dt.date:
+    """The working day `index` working days after the first one on or after `start` (index 0 is that one)."""
+    weeks, rest = divmod(index, 5)
+    day = on_or_after_working_day(start) + dt.timedelta(days=7 * weeks)
+    for _ in range(rest):
+        day = next_working_day(day)
+    return day
+
+
+def imported_clock_due(contact: ContactFacts, purpose: str, since: dt.date, cadence: int) -> dt.date | None:
+    """PRODUCT.md, "Clocks from imported history": when an import left this clock's last touch (`since`)
+    older than its cadence, the follow-up is not due at once but at the contact's place in the import,
+    spread evenly over the cadence that starts on the import day (over its working days for a professional
+    clock). A contact's place is its rank in the import divided by the import's size, so 500 contacts over
+    64 working days put at most 8 on a day, where a hash would cluster. None when the plain rule applies:
+    no import, a touch on or after the import day (the user logged one), or a clock not yet overdue then."""
+    imported_on, position = contact.imported_on, contact.import_position
+    if imported_on is None or position is None or since >= imported_on:
+        return None
+    if since + dt.timedelta(days=cadence) >= imported_on:
+        return None
+    place = min(max(position, 0.0), 1.0)
+    if purpose == Purpose.PROFESSIONAL:
+        slots = max(working_days_from(imported_on, cadence), 1)
+        return nth_working_day(imported_on, min(int(place * slots), slots - 1))
+    return imported_on + dt.timedelta(days=min(int(place * cadence), cadence - 1))
+
+
 def first_followup_due(met_on: dt.date, purpose: str) -> dt.date:
     """The first follow-up after a `met` interaction: personal 2 days later, any weekday; professional the
     next working day (a Friday, Saturday or Sunday meeting is due Monday)."""
@@ -225,6 +266,8 @@ def clock_due(
     2. A clock whose last touch was a `met` is due for the first follow-up after the meeting.
     3. Otherwise it is due a cadence after its last touch, or after the contact's creation when it has
        none (so an import never floods the digest); a professional date moves forward to a working day.
+    4. A clock an import left overdue is due at the contact's place in that import instead
+       (`imported_clock_due`).
     """
     if contact.archived or contact.reminders_paused or purpose not in clock_purposes(contact.intention):
         return None
@@ -235,6 +278,8 @@ def clock_due(
     due_on = since + dt.timedelta(days=cadence)
     if purpose == Purpose.PROFESSIONAL:
         due_on = on_or_after_working_day(due_on)
+    if last_on is not None and (spread := imported_clock_due(contact, purpose, last_on, cadence)) is not None:
+        due_on = spread
     return Due(purpose, due_on, Reason.CADENCE, since, cadence)
 
 

@@ -20,6 +20,7 @@ from accounts.models import User
 from contacts.actions import contacts_announce, phone_e164, tag_clean_name, tag_get_or_create
 from contacts.forms import MAX_EMAILS, MAX_PHONES, MAX_TAGS
 from contacts.models import Contact, EmailAddress, PhoneNumber, contacts_refresh_search_text
+from contacts.policy import local_date
 from interactions.actions import contacts_refresh_last_seen, timeline_summary
 from interactions.models import Interaction, Kind, Participation
 from interactions.signals import interactions_announce
@@ -321,6 +322,22 @@ def _tags_get_or_create(
     return tag_ids
 
 
+class _ImportPlaces:
+    """Each connection's place in this import, rank over count from 0 up to 1, and the import's local date:
+    what spreads the follow-ups of old connections over their cadence (contacts.policy.imported_clock_due)
+    instead of making them all due at once."""
+
+    def __init__(self, owner: User, count: int) -> None:
+        self.today = local_date(timezone.now(), owner.zone)
+        self.count = max(count, 1)
+        self.rank = 0
+
+    def place(self, contact: Contact) -> None:
+        contact.imported_on = self.today
+        contact.import_position = self.rank / self.count
+        self.rank += 1
+
+
 def _contacts_create(
     owner: User,
     new_cards: list[Card],
@@ -334,6 +351,7 @@ def _contacts_create(
     those of the one interaction logged for it later, so neither needs the refresh pass that rows written one
     by one would (it costs seconds on 10,000 contacts)."""
     zone = owner.zone
+    places = _ImportPlaces(owner, sum(1 for card in new_cards if card.connected_on))
     new_contacts = []
     for card in new_cards:
         contact = _new_contact(owner, card, intention)
@@ -343,6 +361,7 @@ def _contacts_create(
             summary = timeline_summary([(_noon(card.connected_on, zone), Purpose.PROFESSIONAL)])
             for name, value in summary.items():
                 setattr(contact, name, value)
+            places.place(contact)
         new_contacts.append(contact)
     contacts = []
     for start in range(0, len(new_contacts), _BATCH):
@@ -454,5 +473,10 @@ def _connections_log(owner: User, connected: list[tuple[Contact, dt.date]], new_
         ],
         batch_size=_BATCH,
     )
-    if stale := [c.pk for c, _on in connected if c.pk not in new_ids]:
-        contacts_refresh_last_seen(stale)
+    if stale := [c for c, _on in connected if c.pk not in new_ids]:
+        contacts_refresh_last_seen([c.pk for c in stale])
+        # Known contacts that gained a connection take their places too; new ones took theirs when made.
+        places = _ImportPlaces(owner, len(stale))
+        for contact in stale:
+            places.place(contact)
+        Contact.objects.bulk_update(stale, ["imported_on", "import_position"], batch_size=_BATCH)
