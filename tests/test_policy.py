@@ -673,6 +673,8 @@ def test_contact_facts_take_the_creation_date_in_the_users_zone():
         archived_at=utc("2025-06-05 10:00"),
         birthday_month=2,
         birthday_day=29,
+        imported_on=None,
+        import_position=None,
     )
     facts = ContactFacts.from_contact(row, ZoneInfo(AKL))
     assert facts.created_on == MON
