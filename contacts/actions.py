@@ -7,7 +7,6 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Sequence
 
 from django.db import IntegrityError, transaction
-from django.db.models.functions import Lower
 from django.utils import timezone
 
 from accounts.choices import Circle, Intention
@@ -15,6 +14,7 @@ from accounts.models import User
 from contacts.models import TAG_MAX_LENGTH, Contact, EmailAddress, PhoneNumber, Tag
 from contacts.phones import phone_e164
 from contacts.signals import PLANNING_FIELDS, contacts_changed, contacts_deleting
+from contacts.text import casefold_key
 
 
 def contacts_announce(owner: User, contact_ids: Iterable[int]) -> None:
@@ -38,29 +38,31 @@ def tag_names_parse(text: str) -> list[str]:
     names: dict[str, str] = {}
     for raw in text.split(","):
         if name := tag_clean_name(raw):
-            names.setdefault(name.casefold(), name)
+            names.setdefault(casefold_key(name), name)
     return list(names.values())
 
 
 def tag_get_or_create(owner: User, name: str) -> Tag:
-    """The owner's tag with this name, ignoring case ("Climbing" is "climbing"), created when missing."""
+    """The owner's tag with this name, ignoring case ("Climbing" is "climbing"), created when missing. The
+    lookup and the unique constraint compare the same stored folded name, so a name the lookup misses is one
+    the insert may add."""
     name = tag_clean_name(name)
     if not name:
         raise ValueError("A tag needs a name.")
-    existing = Tag.objects.annotate(lower=Lower("name")).filter(owner=owner, lower=name.lower()).first()
-    if existing is not None:
+    if (existing := tag_find(owner, name)) is not None:
         return existing
     try:
         with transaction.atomic():
             return Tag.objects.create(owner=owner, name=name)
     except IntegrityError:
         # Another request created it between the lookup and the insert.
-        return Tag.objects.annotate(lower=Lower("name")).get(owner=owner, lower=name.lower())
+        return Tag.objects.get(owner=owner, name_folded=casefold_key(name))
 
 
 def tag_find(owner: User, name: str) -> Tag | None:
+    """The owner's tag with this name, ignoring case, or None."""
     name = tag_clean_name(name)
-    return Tag.objects.annotate(lower=Lower("name")).filter(owner=owner, lower=name.lower()).first()
+    return Tag.objects.filter(owner=owner, name_folded=casefold_key(name)).first() if name else None
 
 
 @transaction.atomic
@@ -123,8 +125,8 @@ def contact_set_emails(contact: Contact, addresses: Sequence[str]) -> None:
     wanted: dict[str, str] = {}
     for address in addresses:
         if address := address.strip():
-            wanted.setdefault(address.lower(), address)
-    current = {email.address.lower(): email for email in contact.emails.all()}
+            wanted.setdefault(casefold_key(address), address)
+    current = {email.address_folded: email for email in contact.emails.all()}
     EmailAddress.objects.filter(pk__in=[e.pk for key, e in current.items() if key not in wanted]).delete()
     for key, address in wanted.items():
         email = current.get(key)

@@ -14,14 +14,58 @@ from django.db.models.functions import Lower
 from accounts.choices import MAX_CADENCE_DAYS, Circle, Intention
 from accounts.dates import EARLIEST_YEAR, LATEST_YEAR
 from accounts.pages import url_with_id
-from contacts.text import search_text_from
+from contacts.text import casefold_key, search_text_from
 
 TAG_MAX_LENGTH = 50
+# str.casefold() turns one character into at most three ("ﬃ" -> "ffi"), so a folded copy is at most three
+# times as long as its value.
+_FOLD_GROWTH = 3
+
+
+# django-stubs types a field by what it stores and reads (CharField[str, str]), a subscript Django's own
+# classes do not take at run time.
+class FoldedField(models.CharField):  # type: ignore[type-arg]
+    """The case-folded copy (`contacts.text.casefold_key`) of another field of the model, `source`, that
+    uniqueness and lookups ignoring case go through.
+
+    It is worked out in `pre_save`, which Django runs for save(), create() and bulk_create() alike, so that no
+    way of writing the row can leave it out of step; a model with one also adds it to save()'s
+    `update_fields` when its source is there (`folded_update_fields`). QuerySet.update() is the one way
+    around it, and nothing in Kith updates a name or address that way.
+    """
+
+    def __init__(self, *args: Any, source: str, **kwargs: Any) -> None:
+        self.source = source
+        kwargs["editable"] = False
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self) -> Any:
+        name, path, args, kwargs = super().deconstruct()
+        kwargs["source"] = self.source
+        del kwargs["editable"]
+        return name, path, args, kwargs
+
+    def pre_save(self, model_instance: models.Model, add: bool) -> str:
+        value = casefold_key(getattr(model_instance, self.source))
+        setattr(model_instance, self.attname, value)
+        return value
+
+
+def folded_update_fields(model: type[models.Model], kwargs: dict[str, Any]) -> None:
+    """Add to save()'s `update_fields` in `kwargs` the folded copy of each field there, so that saving a
+    renamed tag with update_fields=["name"] refolds it too."""
+    update_fields = kwargs.get("update_fields")
+    if update_fields is None:
+        return
+    folded = [f.name for f in model._meta.fields if isinstance(f, FoldedField) and f.source in update_fields]
+    kwargs["update_fields"] = {*update_fields, *folded}
 
 
 class Tag(models.Model):
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="tags")
     name = models.CharField(max_length=TAG_MAX_LENGTH)
+    # What "Climbing" and "climbing" share, and what the tag is looked up and kept unique by.
+    name_folded = FoldedField(max_length=_FOLD_GROWTH * TAG_MAX_LENGTH, source="name")
     # Not a column: contacts.receivers keeps here, between a pre_ and a post_ signal, the contacts that had
     # the tag, whose search text must then lose its name.
     _search_contact_ids: list[int]
@@ -29,13 +73,18 @@ class Tag(models.Model):
     class Meta:
         ordering = ["name"]
         constraints = [
-            # "Climbing" and "climbing" are one tag.
-            models.UniqueConstraint("owner", Lower("name"), name="tag_unique_name_per_owner"),
+            # "Climbing" and "climbing" are one tag; tag_get_or_create and tag_find look it up here.
+            models.UniqueConstraint(fields=["owner", "name_folded"], name="tag_unique_folded_name_per_owner"),
             models.CheckConstraint(condition=~Q(name=""), name="tag_name_not_empty"),
+            models.CheckConstraint(condition=~Q(name_folded=""), name="tag_name_folded_not_empty"),
         ]
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        folded_update_fields(Tag, kwargs)
+        super().save(*args, **kwargs)
 
 
 class ContactQuerySet(models.QuerySet["Contact"]):
@@ -237,20 +286,30 @@ class EmailAddress(models.Model):
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="emails")
     address = models.EmailField()
+    # What "Ana@Example.org" and "ana@example.org" share: one contact holds an address once, and duplicate
+    # warnings, import matching and merging compare this.
+    address_folded = FoldedField(max_length=_FOLD_GROWTH * 254, source="address")
     label = models.CharField(max_length=30, blank=True)
 
     class Meta:
         ordering = ["id"]
         constraints = [
-            models.UniqueConstraint("contact", Lower("address"), name="email_unique_per_contact"),
+            models.UniqueConstraint(
+                fields=["contact", "address_folded"], name="email_unique_folded_per_contact"
+            ),
+            models.CheckConstraint(condition=~Q(address_folded=""), name="email_address_folded_not_empty"),
         ]
         indexes = [
-            # Duplicate warnings and import matching look a contact up by email, case-insensitively.
-            models.Index("owner", Lower("address"), name="email_owner_address"),
+            # Duplicate warnings (contacts.queries.contact_duplicates) look a contact up by folded email.
+            models.Index(fields=["owner", "address_folded"], name="email_owner_address_folded"),
         ]
 
     def __str__(self) -> str:
         return self.address
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        folded_update_fields(EmailAddress, kwargs)
+        super().save(*args, **kwargs)
 
 
 class PhoneNumber(models.Model):

@@ -35,7 +35,7 @@ from accounts.choices import Circle, Intention, Purpose
 from accounts.models import User
 from contacts.models import Contact, EmailAddress
 from contacts.policy import HEALTH_RANK, CadenceTable, ContactFacts, Health, contact_health, local_date
-from contacts.text import fold_words, names_similar, search_words
+from contacts.text import casefold_key, fold_words, names_similar, search_words
 
 if TYPE_CHECKING:
     from django_stubs_ext import WithAnnotations
@@ -231,7 +231,7 @@ def contact_duplicates(
     """The owner's contacts that are likely the person being entered: the same email address (ignoring case)
     first, then similar names (`contacts.text.names_similar`: ignoring case, accents and word order).
 
-    1. Email: one lookup through the email_owner_address index on (owner, lower(address)).
+    1. Email: one lookup through the email_owner_address_folded index on (owner, address_folded).
     2. Name: candidates sharing at least one word with `name` through the search text (trigram index on
        PostgreSQL), at most 200, then compared in Python.
     """
@@ -239,8 +239,8 @@ def contact_duplicates(
     contacts = Contact.objects.filter(owner=owner)
     if exclude_id is not None:
         contacts = contacts.exclude(pk=exclude_id)
-    if email := email.strip().lower():
-        emails = EmailAddress.objects.annotate(lower=Lower("address")).filter(owner=owner, lower=email)
+    if email := casefold_key(email.strip()):
+        emails = EmailAddress.objects.filter(owner=owner, address_folded=email)
         for contact in contacts.filter(pk__in=emails.values("contact_id"))[:limit]:
             found[contact.pk] = contact
     words = [w for w in fold_words(name) if len(w) >= _MIN_LOOKUP_WORD][:5]

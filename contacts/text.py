@@ -34,6 +34,15 @@ def text_fold(value: str) -> str:
     return stripped.translate(_UNDECOMPOSED)
 
 
+def casefold_key(value: str) -> str:
+    """What two tag names or two email addresses share when they are the same, ignoring case: Python's
+    `str.casefold()` ("Straße" and "STRASSE", "ΟΔΟΣ" and "οδος"). Kith stores it beside the value (the
+    `*_folded` columns) and compares only that, never a database's lower(): SQLite's folds ASCII alone, and
+    PostgreSQL's follows the server's locale ("İ" is "i" there, and "i̇" in Python), so the two sides of one
+    comparison used to disagree."""
+    return value.casefold()
+
+
 def fold_words(value: str) -> list[str]:
     """The folded words of `value`, punctuation dropped."""
     return _WORD.findall(text_fold(value))

@@ -139,3 +139,50 @@ def test_followups_and_digests_keep_every_row_across_their_move_to_their_own_app
     assert list(Digest.objects.values_list("pk", "message_id", "status")) == [
         (digest.pk, "<digest-1@kith>", "sent")
     ]
+
+
+FOLDED_COLUMNS = ("contacts", "0008_folded_columns")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_folds_stored_rows_and_merges_those_that_now_collide(migrator):
+    executor = migrator
+    before = _just_before(executor, FOLDED_COLUMNS)
+    executor.migrate(before)
+    apps = executor.loader.project_state([n for n in before if n[1]]).apps
+    User = apps.get_model("accounts", "User")
+    Contact = apps.get_model("contacts", "Contact")
+    Tag = apps.get_model("contacts", "Tag")
+    EmailAddress = apps.get_model("contacts", "EmailAddress")
+    maya, zoe = (User.objects.create(username=n, email=f"{n}@example.com") for n in ("maya", "zoe"))
+    ana, ben, cy = (
+        Contact.objects.create(owner=maya, display_name=n, intention="personal", circle="close")
+        for n in ("Ana", "Ben", "Cy")
+    )
+    sharp, plain = (
+        Tag.objects.create(owner=maya, name="Straße"),
+        Tag.objects.create(owner=maya, name="STRASSE"),
+    )
+    zoes = Tag.objects.create(owner=zoe, name="strasse")
+    sharp.contacts.add(ana, ben)
+    plain.contacts.add(ana, cy)
+    for contact, address in [(ana, "ana@straße.example"), (ana, "ANA@STRASSE.example"), (ben, "")]:
+        EmailAddress.objects.create(owner=maya, contact=contact, address=address)
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+    apps = executor.loader.project_state(executor.loader.graph.leaf_nodes()).apps
+    Tag = apps.get_model("contacts", "Tag")
+    EmailAddress = apps.get_model("contacts", "EmailAddress")
+    assert list(Tag.objects.filter(owner_id=maya.pk).values_list("pk", "name", "name_folded")) == [
+        (sharp.pk, "Straße", "strasse")
+    ]
+    assert sorted(Tag.objects.get(pk=sharp.pk).contacts.values_list("display_name", flat=True)) == [
+        "Ana",
+        "Ben",
+        "Cy",
+    ]
+    assert Tag.objects.get(pk=zoes.pk).name_folded == "strasse"
+    assert list(EmailAddress.objects.values_list("contact_id", "address", "address_folded")) == [
+        (ana.pk, "ana@straße.example", "ana@strasse.example")
+    ]

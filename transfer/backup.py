@@ -27,6 +27,7 @@ from accounts.dates import EARLIEST_YEAR, LATEST_YEAR, date_in_bounds
 from accounts.models import User
 from contacts.actions import phone_e164
 from contacts.models import Contact, EmailAddress, PhoneNumber, Tag, contacts_refresh_search_text
+from contacts.text import casefold_key
 from followups.engine import contacts_refresh_next_followup
 from followups.models import FollowUp
 from interactions.actions import contacts_refresh_last_seen
@@ -258,10 +259,12 @@ def _settings_restore(owner: User, settings: dict[str, Any]) -> None:
 
 
 def _tags_restore(owner: User, names: list[Any]) -> dict[str, Tag]:
-    """The file's tags, by case-folded name."""
+    """The file's tags, by case-folded name (of two that fold alike, as an older Kith could keep, the first
+    one's spelling wins)."""
     tags: dict[str, Tag] = {}
     for name in names:
-        tags.setdefault(str(name).casefold(), Tag.objects.create(owner=owner, name=str(name)))
+        if casefold_key(str(name)) not in tags:
+            tags[casefold_key(str(name))] = Tag.objects.create(owner=owner, name=str(name))
     return tags
 
 
@@ -278,9 +281,13 @@ def _contacts_restore(
         originals.append((contact, contact.created_at))
         contact.save()
         contact_ids[item["id"]] = contact
+        # Of two addresses that fold alike, as an older Kith could keep, the first stays.
+        emails: dict[str, dict[str, Any]] = {}
+        for e in item["emails"]:
+            emails.setdefault(casefold_key(e["address"]), e)
         EmailAddress.objects.bulk_create(
             EmailAddress(owner=owner, contact=contact, address=e["address"], label=e.get("label", ""))
-            for e in item["emails"]
+            for e in emails.values()
         )
         PhoneNumber.objects.bulk_create(
             PhoneNumber(
@@ -293,9 +300,9 @@ def _contacts_restore(
             for p in item["phones"]
         )
         for name in item["tags"]:
-            if str(name).casefold() not in tags:
-                tags[str(name).casefold()] = Tag.objects.create(owner=owner, name=str(name))
-        contact.tags.set([tags[str(name).casefold()] for name in item["tags"]])
+            if casefold_key(str(name)) not in tags:
+                tags[casefold_key(str(name))] = Tag.objects.create(owner=owner, name=str(name))
+        contact.tags.set([tags[casefold_key(str(name))] for name in item["tags"]])
     return contact_ids
 
 

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from accounts.models import User
 from contacts.models import Contact, EmailAddress, PhoneNumber
 from contacts.phones import phone_e164
-from contacts.text import fold_words
+from contacts.text import casefold_key, fold_words
 from transfer.vcard import Card
 
 
@@ -55,10 +55,10 @@ class MatchIndex:
             index.names[pk] = name
             if key := name_key(name, company):
                 index.by_name.setdefault(key, pk)
-        for contact_id, address in EmailAddress.objects.filter(owner=owner).values_list(
-            "contact_id", "address"
+        for contact_id, folded in EmailAddress.objects.filter(owner=owner).values_list(
+            "contact_id", "address_folded"
         ):
-            index.by_email.setdefault(address.lower(), contact_id)
+            index.by_email.setdefault(folded, contact_id)
         for contact_id, number in PhoneNumber.objects.filter(owner=owner).values_list("contact_id", "number"):
             if key := phone_key(number, index.region):
                 index.by_phone.setdefault(key, contact_id)
@@ -66,7 +66,7 @@ class MatchIndex:
 
     def find(self, card: Card) -> tuple[MatchTarget | None, str]:
         for address, _label in card.emails:
-            if (found := self.by_email.get(address.lower())) is not None:
+            if (found := self.by_email.get(casefold_key(address))) is not None:
                 return found, f"same email address {address}"
         for number, _label in card.phones:
             key = phone_key(number, self.region)
@@ -79,7 +79,7 @@ class MatchIndex:
 
     def add(self, card: Card, target: MatchTarget) -> None:
         for address, _label in card.emails:
-            self.by_email.setdefault(address.lower(), target)
+            self.by_email.setdefault(casefold_key(address), target)
         for number, _label in card.phones:
             if key := phone_key(number, self.region):
                 self.by_phone.setdefault(key, target)

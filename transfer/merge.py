@@ -45,8 +45,9 @@ class Twins:
 def contacts_find_twins(owner: User, limit: int = MAX_PAIRS) -> list[Twins]:
     """Pairs of the owner's contacts that are likely one person, with why, at most `limit` pairs."""
     groups: dict[tuple[str, str], set[int]] = defaultdict(set)
-    for contact_id, address in EmailAddress.objects.filter(owner=owner).values_list("contact_id", "address"):
-        groups["same email", address.lower()].add(contact_id)
+    emails = EmailAddress.objects.filter(owner=owner).values_list("contact_id", "address_folded")
+    for contact_id, folded in emails:
+        groups["same email", folded].add(contact_id)
     for contact_id, number in PhoneNumber.objects.filter(owner=owner).values_list("contact_id", "number"):
         if key := phone_key(number, owner.phone_region):
             groups["same phone number", key].add(contact_id)
@@ -67,8 +68,8 @@ def merge_over_bounds(keep: Contact, other: Contact) -> list[str]:
     """Why merging `other` into `keep` would make a contact no form could save: more email addresses, phone
     numbers or tags than a contact may hold (contacts.forms' bounds). Counted as the merge would: an address
     or number `keep` already has is not moved twice. Empty when the merge may go ahead."""
-    emails = {a.lower() for a in keep.emails.values_list("address", flat=True)}
-    emails |= {a.lower() for a in other.emails.values_list("address", flat=True)}
+    emails = set(keep.emails.values_list("address_folded", flat=True))
+    emails |= set(other.emails.values_list("address_folded", flat=True))
     region = keep.owner.phone_region
     phones = {phone_key(n, region) or n for n in keep.phones.values_list("number", flat=True)}
     phones |= {phone_key(n, region) or n for n in other.phones.values_list("number", flat=True)}
@@ -136,10 +137,10 @@ def _participations_move(keep: Contact, other: Contact) -> None:
 def _emails_and_phones_move(keep: Contact, other: Contact) -> None:
     """The email addresses and phone numbers `keep` lacks move over; `other`'s copies of the ones it has
     are deleted with `other`."""
-    known_emails = {a.lower() for a in keep.emails.values_list("address", flat=True)}
+    known_emails = set(keep.emails.values_list("address_folded", flat=True))
     for email in other.emails.all():
-        if email.address.lower() not in known_emails:
-            known_emails.add(email.address.lower())
+        if email.address_folded not in known_emails:
+            known_emails.add(email.address_folded)
             EmailAddress.objects.filter(pk=email.pk).update(contact=keep)
     region = keep.owner.phone_region
     known_phones = {phone_key(n, region) or n for n in keep.phones.values_list("number", flat=True)}
