@@ -176,11 +176,14 @@ def test_csv_cells_a_spreadsheet_would_run_are_escaped(alice):
 def test_the_contacts_csv_has_every_field(alice, rich_contact):
     rows = _csv_rows(_text(exports.contacts_csv(alice)))
     row = dict(zip(rows[0], rows[1], strict=True))
-    assert row["Emails"] == "ana@cumbre.example ; ana.n@correo.example"
+    # One value a line, the labels lined up beside them (see tests/test_transfer_csv.py for the round trip).
+    assert row["Emails"] == "ana@cumbre.example\nana.n@correo.example"
+    assert row["Email labels"] == "work"
     # A cell starting with "+" is escaped, phone numbers too: a spreadsheet would read "+34 ..." as a formula.
-    assert row["Phones"] == "'+34 612 345 678 ; 91 123 45 67"
+    assert row["Phones"] == "'+34 612 345 678\n91 123 45 67"
+    assert row["Phone labels"] == "cell\nhome, landline"
     # Sorted ignoring case, the same on every database.
-    assert row["Tags"] == "a;b ; climbing ; Madrid, Spain"
+    assert row["Tags"] == "a;b\nclimbing\nMadrid, Spain"
     assert row["Birthday"] == "'--02-29"
     assert (row["Intention"], row["Circle"]) == ("both", "inner")
 

@@ -1,5 +1,9 @@
-"""CSV in and out: LinkedIn's Connections.csv and Google Contacts' export read into `vcard.Card`s, and the
-spreadsheet-safe writer the CSV exports use. Pure functions, no database."""
+"""CSV in and out: LinkedIn's Connections.csv, Google Contacts' export and Kith's own contacts CSV read into
+`vcard.Card`s, and the spreadsheet-safe writer the CSV exports use. Pure functions, no database.
+
+The delimiter (comma, semicolon or tab) is the one under which a known header appears. Kith's own CSV
+round-trips: a cell with several values holds one per line (`cell_values_write`), and the apostrophe
+`cell_safe` puts before a cell a spreadsheet would run is taken off again (`cell_text`)."""
 
 from __future__ import annotations
 
@@ -7,7 +11,8 @@ import csv
 import datetime as dt
 import io
 import re
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from functools import partial
 
 from accounts.dates import date_in_bounds
 from transfer.vcard import Card, birthday_parse, too_many_rows
@@ -17,6 +22,39 @@ GOOGLE_SEPARATOR = " ::: "
 # Cells a spreadsheet would run as a formula start with one of these (OWASP "CSV injection").
 _FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _GOOGLE_NUMBERED = re.compile(r"^(E-mail|Phone|Website|Organization) (\d+) - (Value|Type|Label|Name|Title)$")
+# Comma first; a semicolon where the decimal separator is a comma; a tab in Excel's "Unicode text".
+DELIMITERS = (",", ";", "\t")
+# The lines a header may come after (LinkedIn writes notes above its own).
+_HEADER_SEARCH_ROWS = 20
+# Kith's own contacts CSV (transfer.exports writes it). "Email labels" and "Phone labels" line up, one per
+# line, with the values of the cell before them.
+CONTACT_COLUMNS = [
+    "Name",
+    "Given name",
+    "Family name",
+    "Company",
+    "Job title",
+    "Birthday",
+    "Emails",
+    "Email labels",
+    "Phones",
+    "Phone labels",
+    "Links",
+    "Tags",
+    "Intention",
+    "Circle",
+    "Reminders paused",
+    "Archived",
+    "Last interaction",
+    "Notes",
+]
+_KITH_MARKERS = {"Name", "Given name", "Family name", "Emails", "Phones", "Tags", "Intention", "Circle"}
+# Exports before the label columns joined several values with " ; ".
+_OLD_KITH_SEPARATOR = " ; "
+_VALUE_ESCAPES = {"\\": "\\\\", "\n": "\\n", "\r": "\\r"}
+_VALUE_ESCAPE = re.compile(r"[\\\n\r]")
+_VALUE_UNESCAPES = {"\\": "\\", "n": "\n", "r": "\r"}
+_VALUE_ESCAPED = re.compile(r"\\([\\nr])")
 
 
 class CsvError(ValueError):
@@ -24,8 +62,10 @@ class CsvError(ValueError):
 
 
 def csv_kind(header: Sequence[str]) -> str | None:
-    """'linkedin' or 'google' from a header row, or None."""
+    """'kith', 'linkedin' or 'google' from a header row, or None."""
     names = {h.strip() for h in header}
+    if names >= _KITH_MARKERS:
+        return "kith"
     if {"First Name", "Last Name", "Connected On"} <= names:
         return "linkedin"
     google_markers = {"E-mail 1 - Value", "Phone 1 - Value", "Labels", "Group Membership", "Given Name"}
@@ -50,15 +90,24 @@ def _records(reader: Iterator[list[str]]) -> Iterator[list[str]]:
 
 def _rows(text: str) -> tuple[str, list[str], Iterator[list[str]]]:
     """The kind, header and data rows (not blank) of a CSV text, skipping the lines LinkedIn puts above its
-    header. The data rows are read as they are asked for."""
-    records = _records(csv.reader(io.StringIO(text, newline=""), strict=False))
-    for _index, row in zip(range(20), records, strict=False):
-        kind = csv_kind(row)
-        if kind:
-            return kind, [h.strip() for h in row], (r for r in records if any(c.strip() for c in r))
+    header. The delimiter is the first of DELIMITERS under which one of the first rows is a header Kith
+    knows; only those rows are read again per delimiter. The data rows are read as they are asked for."""
+    stream = io.StringIO(text, newline="")
+    unreadable: CsvError | None = None
+    for delimiter in DELIMITERS:
+        stream.seek(0)
+        records = _records(csv.reader(stream, delimiter=delimiter, strict=False))
+        try:
+            for _index, row in zip(range(_HEADER_SEARCH_ROWS), records, strict=False):
+                if kind := csv_kind(row):
+                    return kind, [h.strip() for h in row], (r for r in records if any(c.strip() for c in r))
+        except CsvError as error:
+            unreadable = unreadable or error
+    if unreadable is not None:
+        raise unreadable
     raise CsvError(
-        "Kith does not recognise this CSV file. It reads LinkedIn's Connections.csv and Google Contacts' "
-        "CSV export (Google CSV or Outlook CSV from contacts.google.com)."
+        "Kith does not recognise this CSV file. It reads LinkedIn's Connections.csv, Google Contacts' "
+        "CSV export (Google CSV or Outlook CSV from contacts.google.com) and Kith's own contacts CSV."
     )
 
 
@@ -133,11 +182,60 @@ def _google_card(row: dict[str, str]) -> Card:
     return card
 
 
+def _kith_pairs(values_cell: str, labels_cell: str | None) -> list[tuple[str, str]]:
+    """Values and the labels that line up with them (one per line each); a value left empty is skipped. An
+    export from before the label columns (`labels_cell` None) joined its values with " ; "."""
+    if labels_cell is None:
+        return [(v.strip(), "") for v in values_cell.split(_OLD_KITH_SEPARATOR) if v.strip()]
+    values, labels = cell_values_read(values_cell), cell_values_read(labels_cell)
+    labels += [""] * (len(values) - len(labels))
+    return [(value, label) for value, label in zip(values, labels, strict=False) if value.strip()]
+
+
+def _kith_card(row: dict[str, str], *, labelled: bool) -> Card:
+    """A row of Kith's own contacts CSV (CONTACT_COLUMNS). "Reminders paused", "Archived" and "Last
+    interaction" describe the contact within its account (the backup carries them) and are not read."""
+
+    def get(name: str) -> str:
+        return cell_text(row.get(name) or "")
+
+    def pairs(name: str, labels: str) -> list[tuple[str, str]]:
+        return _kith_pairs(get(name), get(labels) if labelled else None)
+
+    card = Card(
+        display_name=get("Name"),
+        given_name=get("Given name"),
+        family_name=get("Family name"),
+        company=get("Company"),
+        title=get("Job title"),
+        emails=pairs("Emails", "Email labels"),
+        phones=pairs("Phones", "Phone labels"),
+        links=[link for link, _ in pairs("Links", "")],
+        tags=[tag for tag, _ in pairs("Tags", "")],
+        notes=get("Notes"),
+        intention=get("Intention").strip(),
+        circle=get("Circle").strip(),
+    )
+    if birthday := get("Birthday").strip():
+        card.birthday = birthday_parse(birthday)
+        if card.birthday is None:
+            card.problems.append(f"birthday “{birthday[:30]}” is not a date; left out")
+    if not card.display_name.strip():
+        card.display_name = card.company or (card.emails[0][0] if card.emails else "")
+    return card
+
+
+def _card_maker(kind: str, header: Sequence[str]) -> Callable[[dict[str, str]], Card]:
+    if kind == "kith":
+        return partial(_kith_card, labelled="Email labels" in header)
+    return _linkedin_card if kind == "linkedin" else _google_card
+
+
 def csv_parse(text: str, max_rows: int | None = None) -> tuple[str, list[Card]]:
-    """The kind ('linkedin' or 'google') and the cards of a CSV text. Raises CsvError, or ReadLimit at the
-    first row past `max_rows` (before building it)."""
+    """The kind ('kith', 'linkedin' or 'google') and the cards of a CSV text. Raises CsvError, or ReadLimit
+    at the first row past `max_rows` (before building it)."""
     kind, header, rows = _rows(text)
-    make = _linkedin_card if kind == "linkedin" else _google_card
+    make = _card_maker(kind, header)
     cards: list[Card] = []
     for row in rows:
         if max_rows is not None and len(cards) >= max_rows:
@@ -154,9 +252,29 @@ def csv_parse(text: str, max_rows: int | None = None) -> tuple[str, list[Card]]:
 
 
 def cell_safe(value: object) -> str:
-    """A cell a spreadsheet shows as text: one starting with = + - @ TAB or CR gets a leading apostrophe."""
+    """A cell a spreadsheet shows as text: one starting with = + - @ TAB or CR gets a leading apostrophe. So
+    does one whose apostrophes come before such a character, so that `cell_text` gives back every value."""
     text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+    return "'" + text if text.lstrip("'").startswith(_FORMULA_STARTS) else text
+
+
+def cell_text(cell: str) -> str:
+    """The value `cell_safe` made a cell of: its apostrophe taken off."""
+    return cell[1:] if cell.startswith("'") and cell.lstrip("'").startswith(_FORMULA_STARTS) else cell
+
+
+def cell_values_write(values: Iterable[str]) -> str:
+    """Several values in one cell, one per line, as a spreadsheet shows them; a backslash, line feed or
+    carriage return inside a value is escaped with a backslash, so the lines give the values back."""
+    return "\n".join(_VALUE_ESCAPE.sub(lambda m: _VALUE_ESCAPES[m[0]], value) for value in values)
+
+
+def cell_values_read(cell: str) -> list[str]:
+    """The values `cell_values_write` wrote (a spreadsheet's CRLF inside a cell read as LF)."""
+    if not cell:
+        return []
+    lines = cell.replace("\r\n", "\n").split("\n")
+    return [_VALUE_ESCAPED.sub(lambda m: _VALUE_UNESCAPES[m[1]], line) for line in lines]
 
 
 def csv_write(header: Sequence[str] | None, rows: Iterable[Sequence[object]]) -> str:

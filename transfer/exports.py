@@ -10,7 +10,7 @@ from django.db.models import Prefetch
 from accounts.models import User
 from contacts.models import Contact
 from interactions.models import Interaction
-from transfer.csvfiles import csv_write
+from transfer.csvfiles import CONTACT_COLUMNS, cell_values_write, csv_write
 from transfer.vcard import Card, card_write, extra_lines
 
 _CHUNK = 500
@@ -61,28 +61,15 @@ def _birthday_text(contact: Contact) -> str:
     return f"{contact.birthday_year:04d}-{month_day}" if contact.birthday_year else f"--{month_day}"
 
 
-CONTACT_COLUMNS = [
-    "Name",
-    "Given name",
-    "Family name",
-    "Company",
-    "Job title",
-    "Birthday",
-    "Emails",
-    "Phones",
-    "Links",
-    "Tags",
-    "Intention",
-    "Circle",
-    "Reminders paused",
-    "Archived",
-    "Last interaction",
-    "Notes",
-]
+def _labels_cell(labels: list[str]) -> str:
+    """The labels that line up with a cell's values, without the empty lines that trail them."""
+    return cell_values_write(labels).rstrip("\n")
 
 
 def contacts_csv(owner: User) -> Iterator[str]:
-    """One row per contact; several emails, phones, links or tags share a cell, separated by " ; "."""
+    """One row per contact (csvfiles.CONTACT_COLUMNS), which Kith imports back as it was: several emails,
+    phones, links or tags share a cell, one per line, with the labels of emails and phones lined up in the
+    next cell."""
     yield csv_write(CONTACT_COLUMNS, [])
     for contact in _contacts(owner).iterator(chunk_size=_CHUNK):
         yield csv_write(
@@ -95,10 +82,12 @@ def contacts_csv(owner: User) -> Iterator[str]:
                     contact.company,
                     contact.title,
                     _birthday_text(contact),
-                    " ; ".join(e.address for e in contact.emails.all()),
-                    " ; ".join(p.number for p in contact.phones.all()),
-                    " ; ".join(str(link) for link in contact.links or []),
-                    " ; ".join(_tag_names(contact)),
+                    cell_values_write(e.address for e in contact.emails.all()),
+                    _labels_cell([e.label for e in contact.emails.all()]),
+                    cell_values_write(p.number for p in contact.phones.all()),
+                    _labels_cell([p.label for p in contact.phones.all()]),
+                    cell_values_write(str(link) for link in contact.links or []),
+                    cell_values_write(_tag_names(contact)),
                     contact.intention,
                     contact.circle,
                     "yes" if contact.reminders_paused else "",

@@ -36,9 +36,10 @@ BACKGROUND_ROWS = 200
 STALLED_AFTER = dt.timedelta(minutes=10)
 
 
-def import_job_create(owner: User, data: bytes, filename: str) -> ImportJob:
-    """Read an upload and keep its rows for the preview. Raises ImportRefused; writes nothing then."""
-    source, cards = import_read(data, filename)
+def import_job_create(owner: User, data: bytes, filename: str, size: int | None = None) -> ImportJob:
+    """Read an upload (`size`: its own, when `data` is only its start) and keep its rows for the preview.
+    Raises ImportRefused; writes nothing then."""
+    source, cards = import_read(data, filename, size)
     previews = import_preview(owner, cards)
     return ImportJob.objects.create(
         owner=owner,

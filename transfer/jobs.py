@@ -17,6 +17,22 @@ from transfer.reading import card_from_json
 from transfer.vcard import Card
 from transfer.writing import ImportResult, import_apply
 
+# What a person reads about a failed import, by the kind of error its job keeps (the raw error stays on the
+# job, for the admin, and in the worker's log).
+_FAILURES = {
+    "IntegrityError": (
+        "A row clashed with a contact already in Kith (the same email address or tag written another way, "
+        "for example) in a way the preview did not catch."
+    ),
+    "OperationalError": "The database was busy or out of reach.",
+    "InterfaceError": "The database was busy or out of reach.",
+}
+_FAILURE_ELSE = "Something went wrong on Kith's side."
+_FAILURE_NEXT = (
+    "You can start the import again; if it fails again, tell whoever runs this Kith (the details are in "
+    "its log)."
+)
+
 # How long parsed rows are kept for a preview nobody confirmed, and for a failed import (import_jobs_forget).
 PREVIEW_KEPT = dt.timedelta(days=1)
 FAILED_KEPT = dt.timedelta(days=7)
@@ -24,6 +40,12 @@ FAILED_KEPT = dt.timedelta(days=7)
 
 def import_job_cards(job: ImportJob) -> list[Card]:
     return [card_from_json(row) for row in job.rows]
+
+
+def import_job_failure(job: ImportJob) -> str:
+    """Why a failed import failed, in a sentence a person understands, and what they can do."""
+    kind = job.error.split(":", 1)[0].strip()
+    return f"{_FAILURES.get(kind, _FAILURE_ELSE)} {_FAILURE_NEXT}"
 
 
 def _progress_reporter(job_id: int) -> tuple[Callable[[float], None], Callable[[], None]]:

@@ -1,17 +1,21 @@
 """Reading an import: an upload turned into `vcard.Card`s, each cleaned to fit Kith's columns, and the
 preview of what importing them would do. Nothing here writes.
 
-1. `import_read` turns an upload into cards (vCard, LinkedIn or Google CSV), refusing an empty, binary, too
-   large or unreadable file with a message for the person. The readers stop at the first bound a file
-   passes (size, rows, line length, properties per card), before they allocate for it; a row past a
-   contact's bounds (emails, phones, tags, links: those of the contact form) is invalid, with its reason.
+1. `import_read` turns an upload into cards (vCard; LinkedIn, Google or Kith's own CSV), refusing an empty,
+   binary, too large or unreadable file with a message for the person. Text is UTF-8 (with or without a
+   byte-order mark), UTF-16 (Excel's "Unicode text", with or without its mark), or else Windows-1252. The
+   readers stop at the first bound a file passes (size, rows, line length, properties per card), before
+   they allocate for it; a row past a contact's bounds (emails, phones, tags, links: those of the contact
+   form) is invalid, with its reason.
 2. `import_preview` says per row: new, matches an existing contact (see transfer.matching), or invalid, with
    reasons.
 """
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 
@@ -28,7 +32,8 @@ from transfer.matching import MatchIndex, phone_key
 from transfer.vcard import Card
 
 # Stated on the import page and enforced here.
-MAX_BYTES = 5 * 1024 * 1024
+_MB = 1024 * 1024
+MAX_BYTES = 5 * _MB
 MAX_ROWS = 20_000
 # Links per contact: more than any profile lists, few enough for the contact page and its form.
 MAX_LINKS = 20
@@ -58,34 +63,71 @@ class ImportRefused(ValueError):
 # Reading --------------------------------------------------------------------------------------------------
 
 
-def _looks_binary(data: bytes) -> bool:
+def _utf16_unmarked(data: bytes) -> str | None:
+    """The codec of UTF-16 saved without its byte-order mark, or None. Headers and property names are ASCII,
+    whose characters are a NUL byte beside a letter: in such a file's first kilobytes at least half the
+    bytes on one side are NUL and none on the other. No UTF-8 or Windows-1252 text has a NUL."""
+    head = data[:4096]
+    even, odd = head[0::2], head[1::2]
+    if len(head) < 4:
+        return None
+    if odd.count(0) * 2 >= len(odd) and not even.count(0):
+        return "utf-16-le"
+    if even.count(0) * 2 >= len(even) and not odd.count(0):
+        return "utf-16-be"
+    return None
+
+
+def _text_decode(data: bytes) -> str:
+    """The file's text. UTF-16 (Excel's "Unicode text") is known by its byte-order mark, little- or
+    big-endian, or by the NUL bytes of its ASCII characters (`_utf16_unmarked`); anything else is read by
+    vcard_decode (UTF-8 with or without its mark, else Windows-1252). A file that looks like UTF-16 and is
+    not is refused: it is damaged, or not text."""
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        codec = "utf-16"
+    elif not (codec := _utf16_unmarked(data) or ""):
+        return vcard.vcard_decode(data)
+    try:
+        return data.decode(codec)
+    except UnicodeDecodeError as error:
+        raise ImportRefused(
+            f"This file looks like UTF-16 text but cannot be read as such (at byte {error.start:,}). Save it "
+            "again from its program, as CSV or as Unicode text."
+        ) from error
+
+
+def _looks_binary(text: str) -> bool:
     # A NUL anywhere: no text format has one, and PostgreSQL cannot store one in a text column.
-    if b"\x00" in data:
+    if "\x00" in text:
         return True
-    head = data[:8192]
-    controls = sum(1 for b in head if b < 32 and b not in (9, 10, 13))
+    head = text[:8192]
+    controls = sum(1 for c in head if c < " " and c not in "\t\n\r")
     return controls > len(head) * 0.05
 
 
 def _size_text(size: int) -> str:
-    return f"{size / (1024 * 1024):.1f} MB"
+    """Megabytes to one decimal, rounded up, so that a file just past the bound does not read as within it."""
+    return f"{math.ceil(size * 10 / _MB) / 10:.1f} MB"
 
 
-def import_read(data: bytes, filename: str = "") -> tuple[str, list[Card]]:
-    """The source ('vcard', 'linkedin' or 'google') and the cards of an upload. Raises ImportRefused."""
-    if not data.strip():
-        raise ImportRefused("The file is empty.")
-    if len(data) > MAX_BYTES:
+def import_read(data: bytes, filename: str = "", size: int | None = None) -> tuple[str, list[Card]]:
+    """The source ('vcard', 'linkedin', 'google' or 'kith') and the cards of an upload. `size` is the upload's
+    own size when `data` is only its first MAX_BYTES + 1 bytes (the page reads no more). Raises
+    ImportRefused."""
+    size = len(data) if size is None else max(size, len(data))
+    if size > MAX_BYTES:
         raise ImportRefused(
-            f"The file is {_size_text(len(data))}; Kith imports files up to {_size_text(MAX_BYTES)}. "
+            f"The file is {_size_text(size)}; Kith reads files up to {MAX_BYTES / _MB:g} MB. "
             "Split it into smaller files."
         )
-    if _looks_binary(data):
+    text = _text_decode(data)
+    if not text.strip():
+        raise ImportRefused("The file is empty.")
+    if _looks_binary(text):
         raise ImportRefused(
-            "This is not a text file. Kith imports vCard files (.vcf) and CSV files from LinkedIn or Google "
-            "Contacts; a spreadsheet must be saved as CSV first."
+            "This is not a text file. Kith imports vCard files (.vcf) and CSV files from LinkedIn, Google "
+            "Contacts or Kith; a spreadsheet must be saved as CSV first."
         )
-    text = vcard.vcard_decode(data)
     try:
         if "BEGIN:VCARD" in text[:4096].upper():
             source, cards = "vcard", vcard.vcard_parse(text, max_cards=MAX_ROWS)
@@ -147,7 +189,7 @@ def _values_bound(card: Card) -> None:
     """Drop repeated emails, phone numbers, tags and links, then hold the rest to a contact's bounds: a row
     past one is invalid, its reason saying which (and its lists are cut to the bound, so that the job keeps
     no more than the bound of each)."""
-    card.emails = _unique(card.emails, lambda e: e[0].lower())
+    card.emails = _unique(card.emails, lambda e: e[0].casefold())
     card.phones = _unique(card.phones, lambda p: phone_key(p[0]) or p[0])
     tags = (tag_clean_name(t) for t in card.tags)
     card.tags = _unique([t for t in tags if t and t.casefold() not in _SYSTEM_GROUPS], str.casefold)

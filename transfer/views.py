@@ -61,9 +61,8 @@ def import_upload(request: AuthenticatedHttpRequest) -> HttpResponse:
         return render_page(request, "transfer/transfer.html", context, status=400)
     upload = form.cleaned_data["file"]
     try:
-        job = imports.import_job_create(
-            request.user, _read_upload(upload, reading.MAX_BYTES), upload.name or "upload"
-        )
+        data = _read_upload(upload, reading.MAX_BYTES)
+        job = imports.import_job_create(request.user, data, upload.name or "upload", size=upload.size)
     except reading.ImportRefused as error:
         form.add_error("file", str(error))
         context = _home_context(request, upload_form=form)
@@ -80,6 +79,8 @@ def import_job(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     if request.method not in ("GET", "HEAD"):
         return HttpResponseNotAllowed(["GET"])
     context: dict[str, object] = {"job": job, "stalled": imports.import_job_stalled(job)}
+    if job.status == ImportStatus.FAILED:
+        context["failure"] = jobs.import_job_failure(job)
     if job.status == ImportStatus.PREVIEW:
         previews = reading.import_preview(request.user, jobs.import_job_cards(job))
         initial_intention = Intention.PROFESSIONAL if job.source == "linkedin" else Intention.PERSONAL

@@ -47,7 +47,7 @@ class ImportResult:
 # A contact's lists, each with its bound (the contact form's), the property a value past it is kept as, and
 # the key that says two values are the same.
 _LISTS: dict[str, tuple[int, str, Callable[[Any], object]]] = {
-    "emails": (MAX_EMAILS, "EMAIL", lambda email: email[0].lower()),
+    "emails": (MAX_EMAILS, "EMAIL", lambda email: email[0].casefold()),
     "phones": (MAX_PHONES, "TEL", lambda phone: phone_key(phone[0]) or phone[0]),
     "tags": (MAX_TAGS, "CATEGORIES", str.casefold),
     "links": (MAX_LINKS, "URL", str),
@@ -411,7 +411,7 @@ def _contact_fill(
     region = additions.owner.phone_region
     card = _cards_merge(cards, region)
     emails, phones, tags = contact.emails.all(), contact.phones.all(), contact.tags.all()
-    new_emails = _new_values(card, "emails", {e.address.lower() for e in emails})
+    new_emails = _new_values(card, "emails", {e.address_folded for e in emails})
     new_emails, over_emails = _capped(len(emails), new_emails, MAX_EMAILS)
     new_phones = _new_values(
         card, "phones", {phone_key(p.number, region) or p.number for p in phones}, region
