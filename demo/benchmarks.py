@@ -1,6 +1,7 @@
 """Import benchmarks: N generated vCards or LinkedIn CSV rows imported for a fresh user, timed from the raw
 bytes to the committed rows and the follow-ups planned after the commit. `make bench` calls
-`import_bench` through `python manage.py bench_import`."""
+`import_bench` through `python manage.py bench_import`; `bench_import --hostile` times each hostile file
+(`hostile_bench`)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,8 @@ from django.db import transaction
 from accounts.choices import Intention
 from accounts.models import User
 from contacts.models import Contact
-from transfer.reading import import_read
+from demo.hostile import hostile_files
+from transfer.reading import ImportRefused, import_preview, import_read
 from transfer.writing import import_apply
 
 _MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
@@ -94,3 +96,39 @@ def import_bench(kind: str, n: int, *, keep: bool = False) -> BenchResult:
         if not keep:
             user.delete()
     return BenchResult(kind, n, seconds, committed - start)
+
+
+@dataclass
+class HostileTiming:
+    name: str
+    size: int
+    seconds: float
+    outcome: str  # "read: N rows" or "refused: the message"
+
+    def __str__(self) -> str:
+        return f"{self.seconds:7.2f} s  {self.size / (1024 * 1024):6.2f} MB  {self.name}: {self.outcome[:80]}"
+
+
+def hostile_bench() -> list[HostileTiming]:
+    """Time each hostile file (demo.hostile) from the raw bytes through the preview to the rows written, in a
+    transaction rolled back, for a throwaway user; slowest first."""
+    user = User.objects.create_user(username=f"bench-{uuid.uuid4().hex[:10]}", time_zone="Europe/London")
+    timings = []
+    try:
+        for hostile in hostile_files():
+            data = hostile.make()
+            start = time.perf_counter()
+            with transaction.atomic():
+                try:
+                    _source, cards = import_read(data, hostile.filename)
+                except ImportRefused as error:
+                    outcome = f"refused: {error}"
+                else:
+                    import_preview(user, cards)
+                    result = import_apply(user, cards, intention=Intention.PERSONAL)
+                    outcome = f"read: {result.created} created, {result.invalid} invalid"
+                transaction.set_rollback(True)
+            timings.append(HostileTiming(hostile.name, len(data), time.perf_counter() - start, outcome))
+    finally:
+        user.delete()
+    return sorted(timings, key=lambda t: -t.seconds)

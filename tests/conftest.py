@@ -15,12 +15,27 @@ from urllib.parse import urlsplit
 import pytest
 from django.db import connection
 from django.db.models import F
+from hypothesis import HealthCheck
+from hypothesis import settings as hypothesis_settings
 
 from tests.factories import UserFactory
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 REDIS_TEST_URL = os.environ.get("REDIS_TEST_URL", "redis://127.0.0.1:6379/15")
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+
+# Hypothesis profiles, picked by HYPOTHESIS_PROFILE: "ci" (the default) runs a bounded number of examples and
+# no deadline, since a per-example deadline on a shared 2-core machine fails on a slow moment rather than a
+# bug; "dev" explores more. A test's own @settings still wins over the profile.
+hypothesis_settings.register_profile(
+    "ci",
+    max_examples=40,
+    deadline=None,
+    print_blob=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+hypothesis_settings.register_profile("dev", parent=hypothesis_settings.get_profile("ci"), max_examples=400)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 
 def _redis_reachable() -> bool:
