@@ -5,6 +5,7 @@ lost; an upload past the size bound and a failed import say what happened in wor
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import io
 from pathlib import Path
 
@@ -163,13 +164,23 @@ def test_kiths_contacts_csv_imports_back_with_nothing_lost(tricky_contacts, bob)
     assert _people(bob) == _people(tricky_contacts)
 
 
-def test_a_rich_accounts_contacts_csv_imports_back_but_for_the_accounts_own_state(alice, bob):
-    """Reminders paused, Archived and Last interaction belong to the account (the backup carries them):
-    the import leaves them out. Every other column comes back as it was."""
+def test_a_rich_accounts_contacts_csv_imports_back_with_nothing_lost(alice, bob):
+    """Every column comes back as it was, reminders paused and the day a contact was archived included;
+    only "Last interaction" is worked out from interactions, which the backup carries."""
     _rich_account(alice)
+    paused, archived = Contact.objects.filter(owner=alice).order_by("pk")[:2]
+    paused.reminders_paused = True
+    paused.save()
+    archived.archived_at = dt.datetime(2026, 5, 4, 18, 30, tzinfo=dt.UTC)
+    archived.save()
     first = _contacts_csv(alice)
+    assert "yes" in first and "2026-05-04" in first
     import_file(bob, first.encode(), intention=Intention.PERSONAL)
-    state = {"Reminders paused", "Archived", "Last interaction"}
+    assert Contact.objects.get(owner=bob, display_name=paused.display_name).reminders_paused
+    assert Contact.objects.get(owner=bob, display_name=archived.display_name).archived_at.date() == dt.date(
+        2026, 5, 4
+    )
+    state = {"Last interaction"}
 
     def kept(text: str) -> list[dict[str, str]]:
         return [{k: v for k, v in row.items() if k not in state} for row in csv.DictReader(io.StringIO(text))]

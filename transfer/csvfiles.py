@@ -192,9 +192,18 @@ def _kith_pairs(values_cell: str, labels_cell: str | None) -> list[tuple[str, st
     return [(value, label) for value, label in zip(values, labels, strict=False) if value.strip()]
 
 
+def _kith_date(text: str) -> dt.date | None:
+    """An ISO date as the contacts CSV writes it, within Kith's years; None otherwise."""
+    try:
+        day = dt.date.fromisoformat(text)
+    except ValueError:
+        return None
+    return day if date_in_bounds(day) else None
+
+
 def _kith_card(row: dict[str, str], *, labelled: bool) -> Card:
-    """A row of Kith's own contacts CSV (CONTACT_COLUMNS). "Reminders paused", "Archived" and "Last
-    interaction" describe the contact within its account (the backup carries them) and are not read."""
+    """A row of Kith's own contacts CSV (CONTACT_COLUMNS). "Last interaction" is worked out from the
+    interactions, which the backup carries, and is not read."""
 
     def get(name: str) -> str:
         return cell_text(row.get(name) or "")
@@ -220,6 +229,11 @@ def _kith_card(row: dict[str, str], *, labelled: bool) -> Card:
         card.birthday = birthday_parse(birthday)
         if card.birthday is None:
             card.problems.append(f"birthday “{birthday[:30]}” is not a date; left out")
+    card.reminders_paused = get("Reminders paused").strip().lower() == "yes"
+    if archived := get("Archived").strip():
+        card.archived_on = _kith_date(archived)
+        if card.archived_on is None:
+            card.problems.append(f"archived on “{archived[:30]}” is not a date; left out")
     if not card.display_name.strip():
         card.display_name = card.company or (card.emails[0][0] if card.emails else "")
     return card

@@ -221,18 +221,21 @@ def card_fatal(card: Card) -> list[str]:
 def card_to_json(card: Card) -> dict:
     data = asdict(card)
     data["connected_on"] = card.connected_on.isoformat() if card.connected_on else None
+    data["archived_on"] = card.archived_on.isoformat() if card.archived_on else None
     return data
 
 
 def card_from_json(data: dict) -> Card:
     data = dict(data)
     connected = data.pop("connected_on", None)
+    archived = data.pop("archived_on", None)
     birthday = data.pop("birthday", None)
     card = Card(**data)
     card.emails = [(address, label) for address, label in card.emails]
     card.phones = [(number, label) for number, label in card.phones]
     card.birthday = tuple(birthday) if birthday else None
     card.connected_on = dt.date.fromisoformat(connected) if connected else None
+    card.archived_on = dt.date.fromisoformat(archived) if archived else None
     return card
 
 

@@ -121,6 +121,9 @@ class Card:
     complete: bool = True
     # LinkedIn's "Connected On", logged as a first interaction.
     connected_on: dt.date | None = None
+    # Kith's own contacts CSV carries these two; a new contact takes them (a matched one keeps its own).
+    reminders_paused: bool = False
+    archived_on: dt.date | None = None
 
 
 # Reading --------------------------------------------------------------------------------------------------

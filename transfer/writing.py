@@ -129,6 +129,11 @@ def _new_contact(owner: User, card: Card, intention: str) -> Contact:
         intention=card.intention if card.intention in Intention.values else intention,
         circle=card.circle if card.circle in Circle.values else Circle.CLOSE,
         vcard_extra="\n".join(card.extra),
+        reminders_paused=card.reminders_paused,
+        # The contacts CSV writes the day it was archived; noon UTC keeps that day on the next export.
+        archived_at=dt.datetime.combine(card.archived_on, dt.time(12), tzinfo=dt.UTC)
+        if card.archived_on
+        else None,
     )
 
 
