@@ -186,3 +186,41 @@ def test_the_migration_folds_stored_rows_and_merges_those_that_now_collide(migra
     assert list(EmailAddress.objects.values_list("contact_id", "address", "address_folded")) == [
         (ana.pk, "ana@straße.example", "ana@strasse.example")
     ]
+
+
+DATES_WITHIN_YEARS = ("interactions", "0009_dates_within_kiths_years")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_interactions_stored_at_year_one_are_brought_within_kiths_years_and_the_pages_load(migrator, client):
+    """A backup restored before every date had bounds could hold an interaction at 0001-01-01, which made
+    the home page, the contacts list and the contact page a 500."""
+    executor = migrator
+    before = _just_before(executor, DATES_WITHIN_YEARS)
+    executor.migrate(before)
+    apps = executor.loader.project_state([n for n in before if n[1]]).apps
+    User = apps.get_model("accounts", "User")
+    Contact = apps.get_model("contacts", "Contact")
+    Interaction = apps.get_model("interactions", "Interaction")
+    Participation = apps.get_model("interactions", "Participation")
+    maya = User.objects.create(username="maya", email="maya@example.com")
+    ana = Contact.objects.create(owner=maya, display_name="Ana", intention="personal", circle="close")
+    year_one = dt.datetime(1, 1, 1, tzinfo=dt.UTC)
+    lunch = Interaction.objects.create(
+        owner=maya, occurred_at=year_one, purpose="personal", setting="informal"
+    )
+    Participation.objects.create(
+        owner=maya, interaction=lunch, contact=ana, occurred_at=year_one, purpose="personal"
+    )
+    Contact.objects.filter(pk=ana.pk).update(last_interaction_at=year_one, last_personal_at=year_one)
+
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())
+
+    from accounts.models import User as CurrentUser
+    from interactions.models import Interaction as CurrentInteraction
+
+    assert CurrentInteraction.objects.get(pk=lunch.pk).occurred_at == dt.datetime(1900, 1, 1, tzinfo=dt.UTC)
+    client.force_login(CurrentUser.objects.get(username="maya"))
+    for url in ("/", "/contacts/", f"/contacts/{ana.pk}/"):
+        assert client.get(url).status_code == 200, url
