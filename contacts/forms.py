@@ -16,9 +16,12 @@ from contacts.policy import Health
 from contacts.queries import ContactFilters, Sort, Status
 from contacts.text import MAX_QUERY_LENGTH
 
+# What one contact holds at most, here and wherever contacts are written in bulk (imports, merges).
 MAX_EMAILS = 10
 MAX_PHONES = 10
 MAX_TAGS = 30
+# Links come from imports only (the form shows none): more than any profile lists, few enough for a page.
+MAX_LINKS = 20
 PHONE_MAX_LENGTH = 40
 
 

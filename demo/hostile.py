@@ -14,7 +14,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 
-from transfer.reading import MAX_BYTES, MAX_LINKS, MAX_ROWS
+from contacts.forms import MAX_LINKS
+from transfer.reading import MAX_BYTES, MAX_ROWS
 from transfer.vcard import MAX_LINE_CHARS, MAX_PROPERTIES
 
 MB = 1024 * 1024

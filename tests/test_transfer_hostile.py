@@ -18,7 +18,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from accounts.choices import Intention
-from contacts.forms import MAX_EMAILS, MAX_PHONES, MAX_TAGS
+from contacts.forms import MAX_EMAILS, MAX_LINKS, MAX_PHONES, MAX_TAGS
 from contacts.models import Contact
 from tests.factories import ContactFactory, EmailAddressFactory
 from transfer import reading, vcard
@@ -170,7 +170,7 @@ def test_a_line_past_the_line_bound_is_refused_but_a_photo_of_a_few_mb_fits(alic
         ),
         (
             [f"URL:https://x.example/{i}" for i in range(500)],
-            f"500 links; a contact has at most {reading.MAX_LINKS}",
+            f"500 links; a contact has at most {MAX_LINKS}",
         ),
     ],
     ids=["emails", "phones", "tags", "links"],

@@ -25,7 +25,7 @@ from django.db.models import Field, Model
 
 from accounts.models import User
 from contacts.actions import tag_clean_name
-from contacts.forms import MAX_EMAILS, MAX_PHONES, MAX_TAGS
+from contacts.forms import MAX_EMAILS, MAX_LINKS, MAX_PHONES, MAX_TAGS
 from contacts.models import Contact, EmailAddress, PhoneNumber
 from transfer import csvfiles, vcard
 from transfer.matching import MatchIndex, phone_key
@@ -35,8 +35,6 @@ from transfer.vcard import Card
 _MB = 1024 * 1024
 MAX_BYTES = 5 * _MB
 MAX_ROWS = 20_000
-# Links per contact: more than any profile lists, few enough for the contact page and its form.
-MAX_LINKS = 20
 # Google's own groups, which say nothing about the person.
 _SYSTEM_GROUPS = {"mycontacts", "starred"}
 

@@ -18,14 +18,14 @@ from django.utils import timezone
 from accounts.choices import Circle, Intention, Purpose, Setting
 from accounts.models import User
 from contacts.actions import contacts_announce, phone_e164, tag_clean_name, tag_get_or_create
-from contacts.forms import MAX_EMAILS, MAX_PHONES, MAX_TAGS
+from contacts.forms import MAX_EMAILS, MAX_LINKS, MAX_PHONES, MAX_TAGS
 from contacts.models import Contact, EmailAddress, PhoneNumber, contacts_refresh_search_text
 from contacts.policy import local_date
 from interactions.actions import contacts_refresh_last_seen, timeline_summary
 from interactions.models import Interaction, Kind, Participation
 from interactions.signals import interactions_announce
 from transfer.matching import MatchIndex, phone_key
-from transfer.reading import MAX_LINKS, card_fatal
+from transfer.reading import card_fatal
 from transfer.vcard import Card, extra_lines, text_escape
 
 # The notes of the first interaction a LinkedIn connection gets; also how a second import recognises it.
