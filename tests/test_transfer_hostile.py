@@ -201,6 +201,18 @@ def test_rows_and_a_match_never_take_a_contact_past_its_bounds_and_lose_nothing(
     assert "EMAIL:ana14@x.example" in ana.vcard_extra and "EMAIL:more@x.example" in known.vcard_extra
 
 
+def test_tags_chosen_for_the_batch_never_take_a_new_contact_past_its_bound(alice):
+    """Thirty tags of the file's own and ten chosen for the batch: the chosen ones all go on, the file's fill
+    what is left, and the rest is kept with the contact."""
+    own = ",".join(f"own{i}" for i in range(MAX_TAGS))
+    batch = [f"chosen{i}" for i in range(10)]
+    import_file(alice, _card("FN:Ana", f"CATEGORIES:{own}"), intention=Intention.PERSONAL, tags=batch)
+    ana = Contact.objects.get(display_name="Ana")
+    names = set(ana.tags.values_list("name", flat=True))
+    assert len(names) == MAX_TAGS and set(batch) <= names
+    assert "CATEGORIES:own29" in ana.vcard_extra
+
+
 # 3. Decoded text is checked ---------------------------------------------------------------------------------
 
 

@@ -327,6 +327,17 @@ def _tags_get_or_create(
     return tag_ids
 
 
+def _batch_tags_fit(card: Card, batch_tags: list[str]) -> None:
+    """The tags chosen for the whole batch come first; a new contact's own tags fill what is left of its
+    bound, and the rest are kept with its extras, as any value past a bound is."""
+    chosen = {t.casefold() for t in batch_tags}
+    own = [t for t in card.tags if t.casefold() not in chosen]
+    room = max(0, MAX_TAGS - len(chosen))
+    if len(own) > room:
+        card.tags, over = own[:room], own[room:]
+        card.extra += _overflow_lines("tags", over)
+
+
 class _ImportPlaces:
     """Each connection's place in this import, rank over count from 0 up to 1, and the import's local date:
     what spreads the follow-ups of old connections over their cadence (contacts.policy.imported_clock_due)
@@ -359,6 +370,7 @@ def _contacts_create(
     places = _ImportPlaces(owner, sum(1 for card in new_cards if card.connected_on))
     new_contacts = []
     for card in new_cards:
+        _batch_tags_fit(card, batch_tags)
         contact = _new_contact(owner, card, intention)
         names = {t.casefold(): t for t in [*card.tags, *batch_tags]}
         contact.search_text = contact.build_search_text(names.values())
