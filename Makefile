@@ -17,7 +17,7 @@ PYTHON ?= $(shell for c in python3.13 python3.12 python3 python \
 .PHONY: help setup run test lint bench clean
 
 help:
-	@echo "make run    set up, migrate, load demo data, start web + worker + beat"
+	@echo "make run    set up, migrate, load demo data, start web + worker + beat (PORT=8000, HOST=127.0.0.1)"
 	@echo "make test   set up and run the whole test suite"
 	@echo "make lint   ruff, mypy, the import contract and the migrations check"
 	@echo "make bench  seed benchmark data on DATABASE_URL and time dashboards, lists and the tick"
@@ -32,17 +32,33 @@ $(STAMP): pyproject.toml constraints.txt
 
 setup: $(STAMP)
 
-# Web, worker and beat in one terminal; Ctrl-C stops all three.
+# Where `make run` serves: `make run PORT=8080`, or HOST=0.0.0.0 to be reachable from other machines.
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+# Web, worker and beat in one terminal. Under `set -m` each starts in a process group of its own, so Ctrl-C
+# reaches only this shell, whose trap runs once (it ignores further signals first): TERM to the web server and
+# the worker, three seconds to finish, then KILL for whatever is left in their groups (the worker with the
+# folder broker takes four to six seconds to stop by itself; it stops taking tasks within the first three).
+# If one of them stops by itself (the port is taken), the other is stopped the same way.
 run: setup
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo --if-empty
 	@echo ""
-	@echo "  Kith is starting at http://127.0.0.1:8000/  -  demo login: demo / demo"
+	@echo "  Kith is starting at http://$(HOST):$(PORT)/  -  demo login: demo / demo"
 	@echo ""
-	@trap 'kill 0' INT TERM EXIT; \
-	$(PY) -m celery -A config worker --beat --loglevel=INFO --concurrency=1 & \
-	$(PY) manage.py runserver 127.0.0.1:8000 --noreload & \
-	wait
+	@export SITE_URL="$${SITE_URL:-http://$(HOST):$(PORT)}"; set -m; \
+	$(PY) -m celery -A config worker --beat --loglevel=INFO --concurrency=1 & worker=$$!; \
+	$(PY) manage.py runserver $(HOST):$(PORT) --noreload & web=$$!; \
+	set +m; \
+	stop() { \
+	  trap '' INT TERM HUP; \
+	  kill -TERM $$worker $$web 2>/dev/null; \
+	  for _ in $$(seq 30); do kill -0 -- -$$worker -$$web 2>/dev/null || break; sleep 0.1; done; \
+	  { kill -KILL -- -$$worker -$$web; wait; } 2>/dev/null; \
+	}; \
+	trap 'stop; exit 130' INT; trap 'stop; exit 143' TERM HUP; \
+	wait -n; status=$$?; stop; exit $$status
 
 # Two workers, one per core; a test file runs on one worker, so tests sharing a service (the engine's Redis
 # broker, a file's Chromium) never meet another file's.

@@ -118,6 +118,10 @@ class SignupForm(UserCreationForm):
         self.fields["email"].required = True
         self.fields["email"].help_text = "Follow-up reminders and password reset links go here."
         self.order_fields(["username", "email", "password1", "password2", "time_zone"])
+        # static/js/kith.js picks the browser's zone in a fresh form; a form sent back with errors keeps
+        # the zone chosen.
+        if not self.is_bound:
+            self.fields["time_zone"].widget.attrs["data-browser-time-zone"] = ""
 
 
 class SettingsForm(forms.ModelForm):

@@ -226,7 +226,11 @@ else:
 # Celery. The embedded default is a broker made of folders, so `make run` needs no server; production
 # points CELERY_BROKER_URL at Redis. Scheduled work lives in database rows, never in broker ETAs.
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", "filesystem://")
-if CELERY_BROKER_URL == "filesystem://":
+_FILESYSTEM_BROKER = CELERY_BROKER_URL == "filesystem://"
+if _FILESYSTEM_BROKER:
+    # The folders need no host, but kombu warns "No hostname was supplied" on every start when the URL
+    # names none; naming the one it would fall back to says the same thing without the warning.
+    CELERY_BROKER_URL = "filesystem://localhost//"
     _queue = DATA_DIR / "celery"
     for _sub in ("queue", "processed"):
         (_queue / _sub).mkdir(parents=True, exist_ok=True)
@@ -315,5 +319,5 @@ CELERY_BEAT_SCHEDULE = {
 }
 # The filesystem broker keeps its exchange tables (broadcasts such as the worker's control commands) in a
 # folder as well, by default `control/` in the working directory; keep it with the queues in DATA_DIR.
-if CELERY_BROKER_URL == "filesystem://":
+if _FILESYSTEM_BROKER:
     CELERY_BROKER_TRANSPORT_OPTIONS["control_folder"] = str(DATA_DIR / "celery" / "control")

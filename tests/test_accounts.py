@@ -94,6 +94,25 @@ def test_signup_form_offers_time_zones_and_defaults_to_utc(client):
 
 
 @pytest.mark.django_db
+def test_a_fresh_signup_form_lets_the_browser_suggest_its_time_zone(client):
+    # kith.js picks the browser's zone in a menu carrying this attribute; the menu itself works without it.
+    content = client.get(reverse("signup")).content.decode()
+    assert re.search(r'<select name="time_zone"[^>]*data-browser-time-zone', content)
+
+
+@pytest.mark.django_db
+def test_a_signup_form_sent_back_with_errors_keeps_the_chosen_time_zone(client):
+    response = client.post(
+        reverse("signup"),
+        {"username": "carol", "password1": NEW_PASSWORD, "password2": NEW_PASSWORD, "time_zone": "UTC"},
+    )
+    content = response.content.decode()
+    assert "email" in response.context["form"].errors
+    assert '<option value="UTC" selected>' in content
+    assert "data-browser-time-zone" not in content
+
+
+@pytest.mark.django_db
 def test_signup_requires_an_email_and_a_known_time_zone(client):
     response = client.post(
         reverse("signup"),

@@ -239,9 +239,27 @@
     if (invalid) invalid.focus();
   }
 
+  /* Sign-up: the time zone menu starts at UTC; the browser's own zone is chosen instead when the menu offers
+     it. Without JavaScript the menu simply stays at UTC. */
+  function suggestTimeZone(root) {
+    var zone;
+    try {
+      zone = Intl.DateTimeFormat().resolvedOptions().timeZone;
+    } catch (error) {
+      return;
+    }
+    root.querySelectorAll("select[data-browser-time-zone]").forEach(function (select) {
+      var offered = Array.prototype.some.call(select.options, function (option) {
+        return option.value === zone;
+      });
+      if (zone && offered && select.value === "UTC") select.value = zone;
+    });
+  }
+
   function setUp(root) {
     showSelectAll(root);
     setUpPickers(root);
+    suggestTimeZone(root);
   }
 
   document.addEventListener("htmx:load", function (event) {
