@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from django.db.models import F
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
@@ -116,3 +117,11 @@ def alice_client(client, alice):
 def artifacts_dir() -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     return ARTIFACTS
+
+
+@pytest.fixture
+def migrator():
+    """A migration executor; whatever the test does, the database is migrated to the present after it."""
+    yield MigrationExecutor(connection)
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())

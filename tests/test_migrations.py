@@ -8,40 +8,14 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
+from tests.migrating import migrate_to_just_before
+
 PARTICIPATION_WHEN = ("interactions", "0006_participation_when")
-
-
-def _just_before(executor: MigrationExecutor, node: tuple[str, str]) -> list[tuple[str, str | None]]:
-    """Every app at its latest migration that does not need `node`: `node` and whatever depends on it, in
-    its own app or another (an app whose first migration does is at zero), are not applied."""
-    graph = executor.loader.graph
-    after = set(graph.backwards_plan(node))
-    targets: list[tuple[str, str | None]] = []
-    for app in sorted({name for name, _ in graph.nodes}):
-        kept = [n for n in graph.forwards_plan(_leaf(graph, app)) if n[0] == app and n not in after]
-        targets.append(kept[-1] if kept else (app, None))
-    return targets
-
-
-def _leaf(graph, app: str) -> tuple[str, str]:
-    (leaf,) = [n for n in graph.leaf_nodes() if n[0] == app]
-    return leaf
-
-
-@pytest.fixture
-def migrator():
-    """A migration executor; whatever the test does, the database is migrated to the present after it."""
-    yield MigrationExecutor(connection)
-    executor = MigrationExecutor(connection)
-    executor.migrate(executor.loader.graph.leaf_nodes())
 
 
 @pytest.mark.django_db(transaction=True)
 def test_existing_participations_take_their_interactions_time_and_purpose(migrator):
-    executor = migrator
-    before = _just_before(executor, PARTICIPATION_WHEN)
-    executor.migrate(before)
-    apps = executor.loader.project_state([n for n in before if n[1]]).apps
+    apps = migrate_to_just_before(migrator, PARTICIPATION_WHEN)
     User = apps.get_model("accounts", "User")
     Contact = apps.get_model("contacts", "Contact")
     Interaction = apps.get_model("interactions", "Interaction")
@@ -86,11 +60,9 @@ FOLLOWUPS_MOVE = ("interactions", "0007_followups_move_out")
 def test_followups_and_digests_keep_every_row_across_their_move_to_their_own_app(migrator):
     """FollowUp and Digest moved from interactions to followups with a state-only migration: a database
     holding them before the move holds the same rows after, read through the new app's models."""
-    executor = migrator
-    before = _just_before(executor, FOLLOWUPS_MOVE)
-    assert ("followups", None) in before
-    executor.migrate(before)
-    apps = executor.loader.project_state([n for n in before if n[1]]).apps
+    apps = migrate_to_just_before(migrator, FOLLOWUPS_MOVE)
+    with pytest.raises(LookupError):
+        apps.get_model("followups", "FollowUp")
     User = apps.get_model("accounts", "User")
     Contact = apps.get_model("contacts", "Contact")
     OldFollowUp = apps.get_model("interactions", "FollowUp")
@@ -146,10 +118,7 @@ FOLDED_COLUMNS = ("contacts", "0008_folded_columns")
 
 @pytest.mark.django_db(transaction=True)
 def test_the_migration_folds_stored_rows_and_merges_those_that_now_collide(migrator):
-    executor = migrator
-    before = _just_before(executor, FOLDED_COLUMNS)
-    executor.migrate(before)
-    apps = executor.loader.project_state([n for n in before if n[1]]).apps
+    apps = migrate_to_just_before(migrator, FOLDED_COLUMNS)
     User = apps.get_model("accounts", "User")
     Contact = apps.get_model("contacts", "Contact")
     Tag = apps.get_model("contacts", "Tag")
@@ -195,10 +164,7 @@ DATES_WITHIN_YEARS = ("interactions", "0009_dates_within_kiths_years")
 def test_interactions_stored_at_year_one_are_brought_within_kiths_years_and_the_pages_load(migrator, client):
     """A backup restored before every date had bounds could hold an interaction at 0001-01-01, which made
     the home page, the contacts list and the contact page a 500."""
-    executor = migrator
-    before = _just_before(executor, DATES_WITHIN_YEARS)
-    executor.migrate(before)
-    apps = executor.loader.project_state([n for n in before if n[1]]).apps
+    apps = migrate_to_just_before(migrator, DATES_WITHIN_YEARS)
     User = apps.get_model("accounts", "User")
     Contact = apps.get_model("contacts", "Contact")
     Interaction = apps.get_model("interactions", "Interaction")

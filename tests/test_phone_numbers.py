@@ -14,8 +14,8 @@ from contacts.actions import contact_create
 from contacts.models import Contact, PhoneNumber
 from contacts.phones import phone_e164
 from tests.factories import ContactFactory, PhoneNumberFactory, UserFactory
+from tests.migrating import migrate_to_just_before
 from tests.test_accounts import settings_data
-from tests.test_migrations import _just_before
 from transfer.imports import import_file
 from transfer.matching import MatchIndex, phone_key
 from transfer.merge import contacts_find_twins
@@ -176,19 +176,9 @@ def test_settings_refuse_an_unknown_region_and_change_nothing(alice_client, alic
 # The migration ---------------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def migrator():
-    yield MigrationExecutor(connection)
-    executor = MigrationExecutor(connection)
-    executor.migrate(executor.loader.graph.leaf_nodes())
-
-
 @pytest.mark.django_db(transaction=True)
 def test_the_migration_renormalises_stored_numbers_with_the_owners_region(migrator):
-    executor = migrator
-    before = _just_before(executor, PHONE_E164_PARSED)
-    executor.migrate(before)
-    apps = executor.loader.project_state([n for n in before if n[1]]).apps
+    apps = migrate_to_just_before(migrator, PHONE_E164_PARSED)
     User = apps.get_model("accounts", "User")
     Contact = apps.get_model("contacts", "Contact")
     Phone = apps.get_model("contacts", "PhoneNumber")
