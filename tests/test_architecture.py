@@ -59,3 +59,14 @@ def test_nothing_loads_a_model_or_module_by_name(app):
         if BY_NAME.search(line)
     ]
     assert found == []
+
+
+def test_no_template_comment_spans_lines_and_so_prints_on_the_page():
+    """Django's {# #} comment ends at its line; one that goes on is printed to the person as text."""
+    spanning = [
+        f"{path.relative_to(ROOT)}:{number}"
+        for path in sorted((ROOT / "templates").rglob("*.html"))
+        for number, line in enumerate(path.read_text().splitlines(), 1)
+        if "{#" in line and "#}" not in line.split("{#", 1)[1]
+    ]
+    assert spanning == []

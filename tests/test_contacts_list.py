@@ -468,3 +468,8 @@ def test_the_sql_health_agrees_with_the_policy_over_a_grid(bob):
     assert not mismatches, mismatches[:5]
     # The grid reaches every health, so agreement is not agreement on one answer.
     assert set(sql.values()) == {0, 1, 2}
+
+
+def test_the_list_prints_no_template_comment(alice_client):
+    page = alice_client.get(reverse("contact_list")).content.decode()
+    assert "{#" not in page and "#}" not in page
