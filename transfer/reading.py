@@ -27,6 +27,7 @@ from accounts.models import User
 from contacts.actions import tag_clean_name
 from contacts.forms import MAX_EMAILS, MAX_LINKS, MAX_PHONES, MAX_TAGS
 from contacts.models import Contact, EmailAddress, PhoneNumber
+from contacts.text import casefold_key
 from transfer import csvfiles, vcard
 from transfer.matching import MatchIndex, phone_key
 from transfer.vcard import Card
@@ -187,10 +188,10 @@ def _values_bound(card: Card) -> None:
     """Drop repeated emails, phone numbers, tags and links, then hold the rest to a contact's bounds: a row
     past one is invalid, its reason saying which (and its lists are cut to the bound, so that the job keeps
     no more than the bound of each)."""
-    card.emails = _unique(card.emails, lambda e: e[0].casefold())
+    card.emails = _unique(card.emails, lambda e: casefold_key(e[0]))
     card.phones = _unique(card.phones, lambda p: phone_key(p[0]) or p[0])
     tags = (tag_clean_name(t) for t in card.tags)
-    card.tags = _unique([t for t in tags if t and t.casefold() not in _SYSTEM_GROUPS], str.casefold)
+    card.tags = _unique([t for t in tags if t and casefold_key(t) not in _SYSTEM_GROUPS], casefold_key)
     card.links = _unique([link for link in card.links if link.strip()], str)
     for name, what, limit in (
         ("emails", "email addresses", MAX_EMAILS),

@@ -21,6 +21,7 @@ from contacts.actions import contacts_announce, phone_e164, tag_clean_name, tag_
 from contacts.forms import MAX_EMAILS, MAX_LINKS, MAX_PHONES, MAX_TAGS
 from contacts.models import Contact, EmailAddress, PhoneNumber, contacts_refresh_search_text
 from contacts.policy import local_date
+from contacts.text import casefold_key
 from interactions.actions import contacts_refresh_last_seen, timeline_summary
 from interactions.models import Interaction, Kind, Participation
 from interactions.signals import interactions_announce
@@ -47,9 +48,9 @@ class ImportResult:
 # A contact's lists, each with its bound (the contact form's), the property a value past it is kept as, and
 # the key that says two values are the same.
 _LISTS: dict[str, tuple[int, str, Callable[[Any], object]]] = {
-    "emails": (MAX_EMAILS, "EMAIL", lambda email: email[0].casefold()),
+    "emails": (MAX_EMAILS, "EMAIL", lambda email: casefold_key(email[0])),
     "phones": (MAX_PHONES, "TEL", lambda phone: phone_key(phone[0]) or phone[0]),
-    "tags": (MAX_TAGS, "CATEGORIES", str.casefold),
+    "tags": (MAX_TAGS, "CATEGORIES", casefold_key),
     "links": (MAX_LINKS, "URL", str),
 }
 
@@ -295,7 +296,7 @@ class _Additions:
             for n, lb in card.phones
         ]
         for name in [*card.tags, *self.batch_tags]:
-            self.links.add((contact.pk, self.tag_ids[name.casefold()]))
+            self.links.add((contact.pk, self.tag_ids[casefold_key(name)]))
         if card.connected_on:
             self.connected.append((contact, card.connected_on))
 
@@ -323,15 +324,15 @@ def _tags_get_or_create(
         *(t for c in new_cards for t in c.tags),
         *(t for cs in updates.values() for c in cs for t in c.tags),
     }:
-        tag_ids.setdefault(name.casefold(), tag_get_or_create(owner, name).pk)
+        tag_ids.setdefault(casefold_key(name), tag_get_or_create(owner, name).pk)
     return tag_ids
 
 
 def _batch_tags_fit(card: Card, batch_tags: list[str]) -> None:
     """The tags chosen for the whole batch come first; a new contact's own tags fill what is left of its
     bound, and the rest are kept with its extras, as any value past a bound is."""
-    chosen = {t.casefold() for t in batch_tags}
-    own = [t for t in card.tags if t.casefold() not in chosen]
+    chosen = {casefold_key(t) for t in batch_tags}
+    own = [t for t in card.tags if casefold_key(t) not in chosen]
     room = max(0, MAX_TAGS - len(chosen))
     if len(own) > room:
         card.tags, over = own[:room], own[room:]
@@ -372,7 +373,7 @@ def _contacts_create(
     for card in new_cards:
         _batch_tags_fit(card, batch_tags)
         contact = _new_contact(owner, card, intention)
-        names = {t.casefold(): t for t in [*card.tags, *batch_tags]}
+        names = {casefold_key(t): t for t in [*card.tags, *batch_tags]}
         contact.search_text = contact.build_search_text(names.values())
         if card.connected_on:
             summary = timeline_summary([(_noon(card.connected_on, zone), Purpose.PROFESSIONAL)])
@@ -437,7 +438,7 @@ def _contact_fill(
     known_tags = {t.pk for t in tags}
     new_tags = []
     for name in [*card.tags, *additions.batch_tags]:
-        if (tag_id := additions.tag_ids[name.casefold()]) not in known_tags:
+        if (tag_id := additions.tag_ids[casefold_key(name)]) not in known_tags:
             known_tags.add(tag_id)
             new_tags.append((name, tag_id))
     new_tags, over_tags = _capped(len(tags), new_tags, MAX_TAGS)
