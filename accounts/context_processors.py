@@ -3,6 +3,25 @@ from __future__ import annotations
 from django.conf import settings
 from django.http import HttpRequest
 
+# Which tab of the navigation a page belongs to, by URL name; pages not named here belong to "More".
+NAV_TABS: dict[str, str] = {
+    "capture": "capture",
+    "capture_event": "capture",
+    "due": "due",
+    "friendships": "friendships",
+    "network": "network",
+    "home": "home",
+    "contact_list": "contacts",
+    "contact_detail": "contacts",
+    "contact_edit": "contacts",
+    "event_list": "events",
+    "event_detail": "events",
+    "event_create": "events",
+    "event_edit": "events",
+}
+
 
 def kith(request: HttpRequest) -> dict[str, object]:
-    return {"allow_signup": settings.ALLOW_SIGNUP}
+    match = getattr(request, "resolver_match", None)
+    url_name = match.url_name if match else None
+    return {"allow_signup": settings.ALLOW_SIGNUP, "nav_tab": NAV_TABS.get(url_name or "", "more")}

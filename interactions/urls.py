@@ -4,6 +4,7 @@ from interactions import views
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("more/", views.more, name="more"),
     path("events/", views.event_list, name="event_list"),
     path("events/new/", views.event_create, name="event_create"),
     path("events/<int:pk>/", views.event_detail, name="event_detail"),

@@ -54,6 +54,12 @@ def home(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
 
 
+@login_required
+def more(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Everything the phone's tab bar has no room for, one tap from every page."""
+    return render(request, "interactions/more.html")
+
+
 # Events -----------------------------------------------------------------------------------------------------
 
 EVENTS_PER_PAGE = 25
