@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import datetime as dt
 import zoneinfo
 from collections import defaultdict
 from functools import cache, cached_property
@@ -8,8 +9,10 @@ from typing import Any
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from accounts.choices import MAX_CADENCE_DAYS, Circle, Purpose
+from accounts.display import date_style_choices
 from accounts.models import User
 from accounts.ratelimit import client_ip, login_limit
 from accounts.regions import phone_region_suggest
@@ -33,6 +36,7 @@ _MENU_REGIONS = frozenset(
 
 CADENCE_FIELDS = [f"{purpose}_{circle}_days" for purpose in Purpose.values for circle in Circle.values]
 HOUR_CHOICES = [(hour, f"{hour:02d}:00") for hour in range(24)]
+DATE_STYLE_HELP = "How days are written on every page and in your emails."
 
 
 @cache
@@ -71,9 +75,17 @@ class TimeZoneSelect(forms.Select):
         return attrs
 
 
+def _date_style_examples(form: forms.BaseForm, today: dt.date) -> None:
+    """Show each date format in the menu as `today` written in it."""
+    field = form.fields["date_style"]
+    assert isinstance(field, forms.ChoiceField)
+    field.choices = date_style_choices(today)
+
+
 class LoginForm(AuthenticationForm):
     """Django's login form, refusing to try the password once the username or the client address has had
-    too many failed attempts (PRODUCT.md: login is rate limited)."""
+    too many attempts (PRODUCT.md: login is rate limited). Each attempt is counted before the password is
+    checked, so guesses sent all at once are counted too; the right password gives its attempt back."""
 
     rate_limited = False
 
@@ -86,30 +98,32 @@ class LoginForm(AuthenticationForm):
         # Usernames are counted case-folded so that "Alice" and "ALICE" share alice's count.
         user_key = f"user:{username.casefold()}"
         keys = [user_key, f"ip:{client_ip(self.request)}"] if self.request else [user_key]
-        if limit.exceeded(*keys):
+        if not limit.claim(*keys):
             self.rate_limited = True
             raise ValidationError(
                 "Too many failed log-in attempts. Wait %(wait)s and try again, or reset your password.",
                 code="rate_limited",
                 params={"wait": limit.wait_text()},
             )
-        try:
-            cleaned_data = super().clean()
-        except ValidationError:
-            limit.hit(*keys)
-            raise
-        # The right password ends a run of typos for this username; the address keeps its count, so one
-        # account the attacker owns cannot reset the limit on guessing others from the same place.
+        cleaned_data = super().clean()
+        # The right password ends a run of typos for this username, and the address gets this attempt back
+        # but keeps the failed ones, so one account the attacker owns cannot reset the limit on guessing
+        # others from the same place.
         limit.clear(user_key)
+        limit.refund(*keys[1:])
         return cleaned_data
 
 
 class SignupForm(UserCreationForm):
     class Meta(UserCreationForm.Meta):
         model = User
-        fields = ("username", "email", "time_zone")
+        fields = ("username", "email", "time_zone", "date_style")
         widgets = {"time_zone": TimeZoneSelect}
-        help_texts = {"time_zone": "Dates, times and the digest hour follow it. You can change it later."}
+        labels = {"date_style": "Date format"}
+        help_texts = {
+            "time_zone": "Dates, times and the digest hour follow it. You can change it later.",
+            "date_style": DATE_STYLE_HELP + " Suggested from your browser's language.",
+        }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -117,7 +131,10 @@ class SignupForm(UserCreationForm):
         # reminders and password resets.
         self.fields["email"].required = True
         self.fields["email"].help_text = "Follow-up reminders and password reset links go here."
-        self.order_fields(["username", "email", "password1", "password2", "time_zone"])
+        self.order_fields(["username", "email", "password1", "password2", "time_zone", "date_style"])
+        # The view suggests a style from the browser's languages as the initial value; each is shown as
+        # today's date would be written in it.
+        _date_style_examples(self, timezone.localdate())
         # static/js/kith.js picks the browser's zone in a fresh form; a form sent back with errors keeps
         # the zone chosen.
         if not self.is_bound:
@@ -135,7 +152,8 @@ class SettingsForm(forms.ModelForm):
 
     class Meta:
         model = User
-        fields = ["time_zone", "phone_region", "digest_frequency", "digest_weekday", "digest_hour"]
+        fields = ["time_zone", "date_style", "phone_region", "digest_frequency", "digest_weekday"]
+        fields += ["digest_hour"]
         fields += ["reminder_email", *CADENCE_FIELDS]
         widgets = {
             "time_zone": TimeZoneSelect,
@@ -146,6 +164,7 @@ class SettingsForm(forms.ModelForm):
         }
         labels = {
             "time_zone": "Time zone",
+            "date_style": "Date format",
             "phone_region": "Phone region",
             "digest_frequency": "Digest",
             "digest_weekday": "Weekly digest day",
@@ -153,6 +172,7 @@ class SettingsForm(forms.ModelForm):
         }
         help_texts = {
             "time_zone": "Dates, times and the digest hour follow it.",
+            "date_style": DATE_STYLE_HELP,
             "phone_region": "The country of phone numbers written without a country code, as two letters "
             "(GB, US, DE). Imports and duplicates match such numbers by it.",
             "digest_frequency": "One email listing the follow-ups that became due, or none at all.",
@@ -163,6 +183,7 @@ class SettingsForm(forms.ModelForm):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["time_zone"].widget.choices = time_zone_choices(self.instance.time_zone)
+        _date_style_examples(self, timezone.localdate(timezone=self.instance.zone))
         # Validation writes the posted values onto the instance: remember the region as it was saved.
         self.saved_phone_region = self.instance.phone_region
         if not self.saved_phone_region and (suggested := phone_region_suggest(self.instance.time_zone)):

@@ -12,6 +12,7 @@ from django.db import models
 from django.db.models import Q
 
 from accounts.choices import DEFAULT_CADENCE_DAYS, MAX_CADENCE_DAYS, Circle, Purpose
+from accounts.display import DATE_STYLE_CHOICES, DATE_STYLES, DEFAULT_DATE_STYLE
 from accounts.regions import validate_phone_region
 from accounts.signals import settings_changed
 
@@ -70,6 +71,10 @@ class User(AbstractUser):
 
     email = models.EmailField("email address", blank=True)
     time_zone = models.CharField(max_length=64, default="UTC", validators=[validate_time_zone])
+    # How days are printed on every page and in every email (accounts.display).
+    date_style = models.CharField(
+        "date format", max_length=16, choices=DATE_STYLE_CHOICES, default=DEFAULT_DATE_STYLE
+    )
     # Empty until the user chooses one: then only numbers written with their country code are normalised.
     phone_region = models.CharField(
         max_length=2,
@@ -111,6 +116,9 @@ class User(AbstractUser):
             models.CheckConstraint(condition=Q(digest_weekday__lte=6), name="user_digest_weekday_0_6"),
             models.CheckConstraint(
                 condition=Q(digest_frequency__in=DigestFrequency.values), name="user_digest_frequency_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(date_style__in=list(DATE_STYLES)), name="user_date_style_valid"
             ),
             *(
                 models.CheckConstraint(
@@ -175,3 +183,26 @@ class User(AbstractUser):
         """A new calendar feed address; the old one stops working at once."""
         self.calendar_token = new_secret()
         self.save(update_fields=["calendar_token"])
+
+
+class RateCounter(models.Model):
+    """How many events one key (a username, an email or client address) had in one window of a rate limit
+    (accounts.ratelimit). The key is kept only as a keyed hash; rows of long-ended windows are deleted."""
+
+    scope = models.CharField(max_length=32)
+    key_hash = models.CharField(max_length=64)
+    window_start = models.DateTimeField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            # One row per key and window: the row a concurrent request inserted is the one both count in.
+            models.UniqueConstraint(fields=["scope", "key_hash", "window_start"], name="ratecounter_unique")
+        ]
+        indexes = [
+            # The clean-up's "rows of windows that started more than a day ago".
+            models.Index(fields=["window_start"], name="ratecounter_window_start"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.key_hash[:8]} {self.window_start:%Y-%m-%d %H:%M}: {self.count}"

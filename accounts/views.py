@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from functools import partial
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -16,10 +17,12 @@ from django.urls import reverse
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
+from accounts.display import date_style_suggest
 from accounts.forms import DeleteAccountForm, LoginForm, SettingsForm, SignupForm
 from accounts.models import User
 from accounts.pages import AuthenticatedHttpRequest
 from accounts.ratelimit import client_ip, password_reset_limit
+from accounts.tasks import send_password_reset
 
 
 class _LoginView(auth_views.LoginView):
@@ -40,8 +43,9 @@ login = _LoginView.as_view()
 def password_reset(request: HttpRequest) -> HttpResponse:
     """Django's password reset form, rate limited per email address and per client address.
 
-    Whether the address belongs to an account changes nothing the visitor sees: every accepted request
-    redirects to the same page and counts towards the same limit.
+    Whether the address belongs to an account changes nothing the visitor sees, not even the time the answer
+    takes: every accepted request counts towards the same limit, queues the same task (which looks the
+    address up and sends the email, accounts.tasks) and redirects to the same page.
     """
     status = 200
     if request.method == "POST":
@@ -49,7 +53,7 @@ def password_reset(request: HttpRequest) -> HttpResponse:
         if form.is_valid():
             limit = password_reset_limit()
             keys = [f"email:{form.cleaned_data['email'].casefold()}", f"ip:{client_ip(request)}"]
-            if limit.exceeded(*keys):
+            if not limit.claim(*keys):
                 form.add_error(
                     None,
                     f"Too many password reset requests. Wait {limit.wait_text()} and try again; "
@@ -57,16 +61,13 @@ def password_reset(request: HttpRequest) -> HttpResponse:
                 )
                 status = 429
             else:
-                limit.hit(*keys)
                 # The link is built from SITE_URL rather than from this request's Host header, so it is the
-                # public address even when a proxy rewrites the host, and the same if a worker sends it.
+                # public address even when a proxy rewrites the host, and the same when a worker sends it.
                 site = urlsplit(settings.SITE_URL)
-                form.save(
-                    domain_override=site.netloc,
-                    use_https=site.scheme == "https",
-                    request=request,
-                    extra_email_context={"site_name": "Kith"},
+                queue = partial(
+                    send_password_reset.delay, form.cleaned_data["email"], site.netloc, site.scheme == "https"
                 )
+                transaction.on_commit(queue)
                 return redirect("password_reset_done")
     else:
         form = PasswordResetForm()
@@ -88,7 +89,9 @@ def signup(request: HttpRequest) -> HttpResponse:
             messages.success(request, "Welcome to Kith. Your account is ready.")
             return redirect(settings.LOGIN_REDIRECT_URL)
     else:
-        form = SignupForm()
+        form = SignupForm(
+            initial={"date_style": date_style_suggest(request.headers.get("Accept-Language", ""))}
+        )
     return render(request, "accounts/signup.html", {"form": form})
 
 

@@ -164,7 +164,8 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-# Cache: rate limits of login and password reset live here, so several gunicorn workers must share it.
+# Cache: Kith keeps nothing in it that web processes must share (rate limits count in database rows,
+# accounts.ratelimit); CACHE_URL points it at Redis all the same.
 if env("CACHE_URL"):
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": env("CACHE_URL")}

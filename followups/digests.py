@@ -31,6 +31,7 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
+from functools import partial
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, make_msgid
@@ -41,6 +42,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.choices import Purpose
+from accounts.display import date_style_override, day_near
 from accounts.emails import email_make, email_send, email_site_domain
 from accounts.models import DigestFrequency, User
 from contacts import policy
@@ -78,10 +80,6 @@ def _snippet(text: str) -> str:
     return line if len(line) <= _SNIPPET else line[: _SNIPPET - 1].rstrip() + "…"
 
 
-def _day(on: dt.date) -> str:
-    return f"{on.day} {on:%B}"
-
-
 def followup_wording(
     followup: FollowUp, contact: Contact, last: Interaction | None, today: dt.date, zone: dt.tzinfo
 ) -> list[str]:
@@ -90,8 +88,10 @@ def followup_wording(
 
     Personal: catch up, make plans, recall personal details from the notes; never a career or business
     nudge. Professional: thank, share what was promised, propose a next step, from the notes and the last
-    interaction of that purpose.
+    interaction of that purpose. Days are written in the active date style (a digest is made under its
+    user's), without the year when it is this year's.
     """
+    day = partial(day_near, today=today)
     lines: list[str] = []
     met_on = followup.clock_since
     if followup.reason == Reason.REQUESTED:
@@ -105,23 +105,21 @@ def followup_wording(
             lines.append(
                 "It is their birthday today: send your wishes."
                 if followup.due_on == today
-                else f"Their birthday was on {_day(followup.due_on)}: it is not too late to send your wishes."
+                else f"Their birthday was on {day(followup.due_on)}: it is not too late to send your wishes."
             )
         elif followup.reason == Reason.AFTER_MEETING and met_on is not None:
             lines.append(
-                f"You met on {_day(met_on)}. Say it was good to see them, and make a plan to meet again."
+                f"You met on {day(met_on)}. Say it was good to see them, and make a plan to meet again."
             )
         else:
             lines.append("Catch up: ask how they are doing, and make plans to get together.")
     elif followup.reason == Reason.AFTER_MEETING and met_on is not None:
         where = f" at {last.event.name}" if last is not None and last.event is not None else ""
-        lines.append(
-            f"Thank them for the conversation{where} on {_day(met_on)}, and share what you promised."
-        )
+        lines.append(f"Thank them for the conversation{where} on {day(met_on)}, and share what you promised.")
     else:
         lines.append("Propose a next step: share something useful to them, or suggest a call.")
     if last is not None and last.notes.strip():
-        lines.append(f"Last time, {_day(policy.local_date(last.occurred_at, zone))}: {_snippet(last.notes)}")
+        lines.append(f"Last time, {day(policy.local_date(last.occurred_at, zone))}: {_snippet(last.notes)}")
     if contact.notes.strip():
         lines.append(
             ("Remember: " if followup.purpose == Purpose.PERSONAL else "Notes: ") + _snippet(contact.notes)
@@ -241,22 +239,24 @@ def digest_content(user: User, local_date: dt.date, *, test: bool = False) -> Di
     content.older_open = (
         FollowUp.objects.filter(owner=user, state=FollowUpState.SENT, due_on__lte=local_date).active().count()
     )
-    for group in groups:
-        items = [
-            DigestItem(
-                followup=f,
-                contact=f.contact,
-                lines=followup_wording(
-                    f, f.contact, last.get((f.contact_id, f.purpose)), local_date, user.zone
-                ),
-                done_url=followup_link_url(f, LinkAction.DONE),
-                snooze_url=followup_link_url(f, LinkAction.SNOOZE),
-                stop_url=followup_link_url(f, LinkAction.STOP),
-                contact_url=_absolute(f.contact.get_absolute_url()),
-            )
-            for f in group.items
-        ]
-        content.groups.append(DigestGroup(group.purpose, items, group.more))
+    # The wording writes days in the user's date style, as the email's templates do (digest_message).
+    with date_style_override(user.date_style):
+        for group in groups:
+            items = [
+                DigestItem(
+                    followup=f,
+                    contact=f.contact,
+                    lines=followup_wording(
+                        f, f.contact, last.get((f.contact_id, f.purpose)), local_date, user.zone
+                    ),
+                    done_url=followup_link_url(f, LinkAction.DONE),
+                    snooze_url=followup_link_url(f, LinkAction.SNOOZE),
+                    stop_url=followup_link_url(f, LinkAction.STOP),
+                    contact_url=_absolute(f.contact.get_absolute_url()),
+                )
+                for f in group.items
+            ]
+            content.groups.append(DigestGroup(group.purpose, items, group.more))
     return content
 
 
@@ -298,7 +298,8 @@ def digest_message(content: DigestContent) -> EmailMultiAlternatives:
         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
         "Auto-Submitted": "auto-generated",
     }
-    return email_make("digest", user.reminder_address, context, headers=headers)
+    with date_style_override(user.date_style):
+        return email_make("digest", user.reminder_address, context, headers=headers)
 
 
 def digest_send_test(user: User, *, now: dt.datetime | None = None) -> int:

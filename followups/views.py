@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from accounts.display import date_style_override, day_format
 from accounts.models import User
 from accounts.ownership import get_owned_or_404
 from accounts.pages import AuthenticatedHttpRequest, next_url, render_page, wants_partial
@@ -77,7 +78,7 @@ def followup_snooze_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResp
         return redirect(next_url(request, reverse("due")))
     until = form.snooze_until()
     followup_snooze(followup, until)
-    return _followups_answer(request, followup, f"Snoozed until {until:%A} {until.day} {until:%B}.")
+    return _followups_answer(request, followup, f"Snoozed until {day_format(until, 'day_weekday')}.")
 
 
 @login_required
@@ -122,7 +123,7 @@ def followup_request_view(request: AuthenticatedHttpRequest, pk: int) -> HttpRes
         due_on = form.cleaned_data["due_on"]
         followup_request(contact, due_on, form.cleaned_data["note"], purpose=form.cleaned_data.get("purpose"))
         if not wants_partial(request):
-            messages.success(request, f"You will be reminded on {due_on:%A} {due_on.day} {due_on:%B}.")
+            messages.success(request, f"You will be reminded on {day_format(due_on, 'day_weekday')}.")
             return redirect(next_url(request, contact.get_absolute_url()))
         form = None
     elif not wants_partial(request):
@@ -164,30 +165,34 @@ def followup_link(request: HttpRequest, action: str, token: str) -> HttpResponse
     )
     if followup is None:
         return _link_refused(request, "gone", status=404)
-    today = user_today(followup.owner)
-    context: dict[str, object] = {
-        "followup": followup,
-        "contact": followup.contact,
-        "action": link_action.value,
-    }
-    closed = not followup.is_open and link_action != LinkAction.STOP
-    if request.method == "GET" or closed:
-        return render(request, "followups/followup_link.html", {**context, "closed": closed})
-    if link_action == LinkAction.DONE:
-        followup_done(followup)
-        context["result"] = f"Done. Kith logged that you reached out to {followup.contact}."
-    elif link_action == LinkAction.SNOOZE:
-        form = SnoozeForm(request.POST, today=today)
-        if not form.is_valid():
-            context["form_errors"] = _why_not(followup, form)
-            return render(request, "followups/followup_link.html", context, status=400)
-        until = form.snooze_until()
-        followup_snooze(followup, until)
-        context["result"] = f"Snoozed until {until:%A} {until.day} {until:%B}. Kith will remind you then."
-    else:
-        followup_stop_reminders(followup)
-        context["result"] = f"Kith will not remind you about {followup.contact} any more."
-    return render(request, "followups/followup_link.html", context)
+    # The page speaks to the follow-up's owner, who need not be logged in: days in their date style.
+    with date_style_override(followup.owner.date_style):
+        today = user_today(followup.owner)
+        context: dict[str, object] = {
+            "followup": followup,
+            "contact": followup.contact,
+            "action": link_action.value,
+        }
+        closed = not followup.is_open and link_action != LinkAction.STOP
+        if request.method == "GET" or closed:
+            return render(request, "followups/followup_link.html", {**context, "closed": closed})
+        if link_action == LinkAction.DONE:
+            followup_done(followup)
+            context["result"] = f"Done. Kith logged that you reached out to {followup.contact}."
+        elif link_action == LinkAction.SNOOZE:
+            form = SnoozeForm(request.POST, today=today)
+            if not form.is_valid():
+                context["form_errors"] = _why_not(followup, form)
+                return render(request, "followups/followup_link.html", context, status=400)
+            until = form.snooze_until()
+            followup_snooze(followup, until)
+            context["result"] = (
+                f"Snoozed until {day_format(until, 'day_weekday')}. Kith will remind you then."
+            )
+        else:
+            followup_stop_reminders(followup)
+            context["result"] = f"Kith will not remind you about {followup.contact} any more."
+        return render(request, "followups/followup_link.html", context)
 
 
 @csrf_exempt
