@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 import zoneinfo
 
@@ -43,6 +44,23 @@ def _row(**data: str) -> dict[str, str]:
 
 def _capture_url(event: Event) -> str:
     return reverse("capture_event", args=[event.pk])
+
+
+def _text(html: str) -> str:
+    return " ".join(re.sub(r"<[^>]+>", " ", html).split())
+
+
+def _row_html(content: bytes, key: str) -> str:
+    """The <li> of one capture row in a page or an htmx answer."""
+    html = content.decode()
+    start = html.rindex("<li ", 0, html.index(f'id="row-{key}"'))
+    return html[start : html.index("</li>", html.index("</form>", start))]
+
+
+def _folded_line(row_html: str) -> str | None:
+    """The line a saved row folds to (the text of its <summary>), or None for a row that is a plain form."""
+    found = re.search(r'<summary class="row-line">(.*?)</summary>', row_html, re.S)
+    return _text(found.group(1)) if found else None
 
 
 # Today's event ----------------------------------------------------------------------------------------------
@@ -150,6 +168,11 @@ def test_without_javascript_a_row_posts_and_comes_back_to_the_screen(alice_clien
     page = alice_client.get(response.url)
     assert [row.form["name"].value() for row in page.context["rows"]] == ["Ana Núñez"]
     assert page.context["new_row"].form["name"].value() is None
+    # The browser lands on the blank row (the #new-row of the redirect), below Ana's folded line.
+    assert response.url.endswith("#new-row")
+    assert 'id="new-row"' in _row_html(page.content, page.context["new_row"].key)
+    saved = page.context["rows"][0]
+    assert _folded_line(_row_html(page.content, saved.key)) == "Saved: Ana Núñez Professional (edit)"
 
 
 def test_a_row_sent_twice_saves_one_person(alice_client, alice, conference):
@@ -265,7 +288,7 @@ def test_a_likely_duplicate_is_asked_about_before_anything_is_saved(alice_client
     row = response.context["row"]
     assert row.state == "ask"
     assert list(row.duplicates) == [known]
-    assert b"Same person (link this meeting to them)" in response.content
+    assert f'name="link" value="{known.pk}"'.encode() in response.content, "a Same person button for them"
     assert b"New person" in response.content
     assert Contact.objects.count() == 1
     assert not Interaction.objects.exists()
@@ -349,13 +372,60 @@ def test_the_inline_duplicate_lookup_answers_while_typing(alice_client, alice):
     url = reverse("contact_duplicates")
     response = alice_client.get(url, {"name": "ANA NUNEZ", "choose": "1"}, headers=HTMX)
     assert list(response.context["duplicates"]) == [known]
-    assert b"Same person (link this meeting to them)" in response.content
+    assert f'name="link" value="{known.pk}"'.encode() in response.content, "a Same person button for them"
     assert alice_client.get(url, {"name": "Ana Núñez", "exclude": str(known.pk)}).context["duplicates"] == []
     for odd in ({"exclude": "abc"}, {"exclude": "9" * 40}, {"name": "x" * 10_000}, {}):
         assert alice_client.get(url, odd).status_code == 200
 
 
 # Correcting a saved row -------------------------------------------------------------------------------------
+
+
+def test_a_saved_row_folds_to_one_line_that_opens_to_its_form(alice_client, alice, conference):
+    response = alice_client.post(_capture_url(conference), _row(context="runs a climbing gym"), headers=HTMX)
+    row = response.context["row"]
+    html = _row_html(response.content, row.key)
+    assert _folded_line(html) == "Saved: Ana Núñez runs a climbing gym Professional (edit)"
+    # Folded (a closed <details>) around the whole form: it opens to be corrected, without JavaScript too.
+    assert '<details class="row-edit">' in html
+    assert html.index("<summary") < html.index("<form") < html.index("Save changes")
+    assert 'class="capture-row is-saved"' in html
+
+
+def test_the_blank_row_is_an_open_form_not_a_folded_line(alice_client, alice, conference):
+    alice_client.post(_capture_url(conference), _row(), headers=HTMX)
+    page = alice_client.get(_capture_url(conference))
+    html = _row_html(page.content, page.context["new_row"].key)
+    assert _folded_line(html) is None
+    assert '<details class="row-edit"' not in html
+    assert 'class="capture-row is-new"' in html and "Save person" in html
+
+
+def test_a_correction_that_needs_fixing_stays_open(alice_client, alice, conference):
+    saved = alice_client.post(_capture_url(conference), _row(context="grant"), headers=HTMX).context["row"]
+    url = reverse("capture_row", args=[saved.participation.pk])
+    response = alice_client.post(url, {"name": "", "intention": Intention.PROFESSIONAL}, headers=HTMX)
+    html = _row_html(response.content, saved.key)
+    assert '<details class="row-edit" open>' in html
+    # The folded line still says what is saved; the form says what to fix.
+    assert _folded_line(html) == "Saved: Ana Núñez grant Professional (edit)"
+    assert f'id="row-{saved.key}-name" name="name" value=""' in html
+    assert 'aria-invalid="true"' in html
+
+
+def test_the_duplicate_lookup_fills_its_box_and_never_replaces_it(alice_client, alice, conference):
+    """The lookup answers with nothing for an unknown name; the box it fills must stay for the next answer
+    (it used to inherit the row's hx-swap="outerHTML" and vanish)."""
+    page = alice_client.get(_capture_url(conference))
+    key = page.context["new_row"].key
+    html = _row_html(page.content, key)
+    for field in ("name", "email"):
+        tag = re.search(rf'<input[^>]*id="row-{key}-{field}"[^>]*>', html, re.S)
+        assert tag is not None
+        assert f'hx-target="#row-{key}-dupes"' in tag.group(0)
+        assert 'hx-swap="innerHTML"' in tag.group(0)
+    unknown = alice_client.get(reverse("contact_duplicates"), {"name": "Pri", "choose": "1"})
+    assert unknown.content.strip() == b""
 
 
 def test_a_saved_row_stays_editable(alice_client, alice, conference):
@@ -414,6 +484,11 @@ def test_without_javascript_a_correction_posts_and_comes_back(alice_client, alic
     )
     assert response.status_code == 302
     assert Contact.objects.get().display_name == "Ana N."
+    assert response.url.endswith(f"#row-p{saved.participation.pk}")
+    page = alice_client.get(response.url)
+    html = _row_html(page.content, f"p{saved.participation.pk}")
+    assert _folded_line(html) == "Saved: Ana N. Personal (edit)"
+    assert '<details class="row-edit">' in html
 
 
 # When the meeting happened ----------------------------------------------------------------------------------

@@ -9,8 +9,9 @@
   /* Quick capture ---------------------------------------------------------------------------------------
      Each row is a form that htmx posts on its own. A row that cannot reach the server says so and is sent
      again, with growing pauses and at once when the browser is back online; the server recognises a row
-     sent twice by its key. After a person is saved, a blank row follows and takes the focus, unless the
-     person has already moved on to another field. */
+     sent twice by its key. After a person is saved, the row folds to one line, a blank row follows and takes
+     the focus, unless the person has already moved on to another field; the blank row is scrolled to the
+     bottom of the screen, above the tab bar, where the thumb is. */
 
   var RETRY_DELAYS_MS = [1000, 2000, 4000, 8000, 15000, 30000];
   var pending = new Map(); // form -> {attempt, timer, submitter}
@@ -55,15 +56,25 @@
     return !active || active === document.body || !document.contains(active) || (row && row.contains(active));
   }
 
-  function focusInto(row, selector) {
+  /* The blank row goes to the bottom of the screen (CSS keeps it clear of the tab bar with scroll-margin);
+     anything else only as far as needed to be seen. */
+  function focusInto(row, selector, wholeRow) {
     var target = row && row.querySelector(selector);
     if (!target) return;
-    target.focus();
-    if (target.scrollIntoView) target.scrollIntoView({ block: "nearest" });
+    target.focus({ preventScroll: true });
+    if (wholeRow) row.scrollIntoView({ block: "end" });
+    else target.scrollIntoView({ block: "nearest" });
   }
+
+  var MARKS = { saved: "Saved:", saving: "Saving:", dirty: "Changes not saved:", unsaved: "Not saved:" };
 
   function setStatus(row, state, text, withRetryButton) {
     row.dataset.state = state;
+    var mark = row.querySelector("[data-row-mark]");
+    if (mark && MARKS[state]) mark.textContent = MARKS[state];
+    // A folded saved row that could not be sent opens, so its message is seen.
+    var fold = row.querySelector("details.row-edit");
+    if (fold && state === "unsaved") fold.open = true;
     var status = row.querySelector("[data-row-status]");
     if (!status) return;
     status.textContent = "";
@@ -107,7 +118,7 @@
     if (form.hasAttribute("data-new-row")) {
       var focusWasHere = focusIsFree(row);
       var next = blankRow();
-      if (focusWasHere && next !== row) focusInto(next, "input[name=name]");
+      if (focusWasHere && next !== row) focusInto(next, "input[name=name]", true);
     }
   }
 
@@ -158,7 +169,10 @@
     var free = focusIsFree(row);
     if (state === "saved" && row.hasAttribute("data-just-created")) {
       var next = blankRow();
-      if (free) focusInto(next, "input[name=name]");
+      if (free) focusInto(next, "input[name=name]", true);
+    } else if (state === "saved" && free) {
+      // A corrected row folds again; the focus stays on it rather than falling to the top of the page.
+      focusInto(row, "summary.row-line");
     } else if (state === "ask" && free) {
       focusInto(row, ".duplicate-warning button");
     } else if (state === "error" && free) {
@@ -176,6 +190,14 @@
   window.addEventListener("online", function () {
     Array.from(pending.keys()).forEach(resubmit);
   });
+
+  /* Opening the screen with people already saved: the blank row is brought up to the thumb. */
+  (function () {
+    var list = document.getElementById("capture-rows");
+    if (!list || window.location.hash || !list.querySelector(".is-saved")) return;
+    var row = list.lastElementChild;
+    if (row && row.scrollIntoView) row.scrollIntoView({ block: "end" });
+  })();
 
   /* A saved row being edited says so until it is saved again. */
   document.addEventListener("input", function (event) {
@@ -199,37 +221,65 @@
     });
   });
 
-  /* People pickers: a filter box over the checkboxes, ignoring case and accents -------------------------- */
-
-  function fold(text) {
-    return text.normalize("NFD").replace(/[\u0300-\u036f]/g, "").toLowerCase();
-  }
+  /* People pickers (templates/interactions/_people_picker.html) ---------------------------------------------
+     Without JavaScript the picker is a <select multiple> of recent people. Here it becomes a search box over
+     all of the user's people (htmx asks the server) above the people chosen so far: ticking a person found
+     moves them up among the chosen, where they stay ticked while the search changes. The select is disabled,
+     so the form posts the ticked checkboxes alone. */
 
   function setUpPickers(root) {
     root.querySelectorAll("[data-picker]").forEach(function (picker) {
       if (picker.dataset.pickerReady) return;
+      var search = picker.querySelector("[data-picker-search]");
+      var plain = picker.querySelector("[data-picker-plain]");
+      if (!search || !plain) return;
       picker.dataset.pickerReady = "1";
-      var options = picker.querySelectorAll(".picker-option");
-      if (options.length < 8) return;
-      var filter = document.createElement("input");
-      filter.type = "search";
-      filter.className = "picker-filter";
-      filter.placeholder = "Type a name to filter";
-      filter.setAttribute("aria-label", "Filter the people below by name");
-      filter.addEventListener("input", function () {
-        var wanted = fold(filter.value.trim());
-        options.forEach(function (option) {
-          var input = option.querySelector("input");
-          option.hidden = wanted !== "" && !input.checked && fold(option.textContent).indexOf(wanted) === -1;
-        });
-      });
-      // Enter in the filter must not submit the form around it.
-      filter.addEventListener("keydown", function (event) {
-        if (event.key === "Enter") event.preventDefault();
-      });
-      picker.insertBefore(filter, picker.querySelector(".picker-options"));
+      plain.hidden = true;
+      plain.querySelectorAll("select").forEach(function (select) { select.disabled = true; });
+      search.hidden = false;
+      search.querySelectorAll("input").forEach(function (input) { input.disabled = false; });
     });
   }
+
+  function chosenValues(picker) {
+    return Array.prototype.map.call(picker.querySelectorAll("[data-picker-chosen] input"), function (box) {
+      return box.value;
+    });
+  }
+
+  document.addEventListener("change", function (event) {
+    var box = event.target;
+    if (!(box instanceof HTMLInputElement) || !box.closest("[data-picker-results]") || !box.checked) return;
+    var picker = box.closest("[data-picker]");
+    var item = box.closest("li");
+    picker.querySelector("[data-picker-chosen]").appendChild(item);
+    box.focus();
+  });
+
+  // Someone chosen already (ticked, or unticked but still in the list) is not offered twice.
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var results = event.detail.target;
+    if (!(results instanceof HTMLElement) || !results.hasAttribute("data-picker-results")) return;
+    var chosen = chosenValues(results.closest("[data-picker]"));
+    results.querySelectorAll("input[type=checkbox]").forEach(function (box) {
+      if (chosen.indexOf(box.value) !== -1) box.closest("li").remove();
+    });
+  });
+
+  // Enter in the search box must not submit the form around it.
+  document.addEventListener("keydown", function (event) {
+    if (event.key === "Enter" && event.target.matches && event.target.matches("[data-picker-search] input[type=search]")) {
+      event.preventDefault();
+    }
+  });
+
+  /* The contact page's follow-ups section was swapped: the header's "next follow-up" line fetches itself again
+     (hx-trigger="followups-changed from:body" in contact_detail.html). */
+  document.addEventListener("htmx:load", function (event) {
+    if (event.detail.elt instanceof HTMLElement && event.detail.elt.id === "contact-followups") {
+      document.body.dispatchEvent(new CustomEvent("followups-changed"));
+    }
+  });
 
   /* A form swapped back with errors: the focus goes to the first field to fix, if it was lost. */
   function focusFirstError(root) {
@@ -265,7 +315,13 @@
   document.addEventListener("htmx:load", function (event) {
     if (!(event.detail.elt instanceof HTMLElement)) return;
     setUp(event.detail.elt);
-    if (event.detail.elt.id === "timeline") focusFirstError(event.detail.elt);
+    if (event.detail.elt.id === "timeline") {
+      focusFirstError(event.detail.elt);
+      // A log saved folds its form away: the focus goes back to the fold it was opened from.
+      var active = document.activeElement;
+      var toggle = event.detail.elt.querySelector("#log-toggle");
+      if (toggle && (!active || active === document.body || !document.contains(active))) toggle.focus();
+    }
   });
   setUp(document);
 })();

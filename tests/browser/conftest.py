@@ -94,14 +94,19 @@ def problems() -> PageProblems:
     return PageProblems()
 
 
-def _open_page(browser, live_server, person, problems: PageProblems, width: int, height: int):
-    context = browser.new_context(viewport={"width": width, "height": height}, base_url=live_server.url)
-    context.set_default_timeout(10_000)
-    page = context.new_page()
+def watch_page(page, problems: PageProblems) -> None:
+    """Collect the page's console errors, uncaught exceptions and CSP violations into `problems`."""
     page.expose_function("__kithReportCsp", lambda text: problems.csp.append(text))
     page.add_init_script(_REPORT_CSP)
     page.on("console", lambda message: message.type == "error" and problems.console.append(message.text))
     page.on("pageerror", lambda error: problems.console.append(f"uncaught: {error}"))
+
+
+def _open_page(browser, live_server, person, problems: PageProblems, width: int, height: int):
+    context = browser.new_context(viewport={"width": width, "height": height}, base_url=live_server.url)
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    watch_page(page, problems)
     page.goto("/accounts/login/")
     page.get_by_label("Username").fill(person.username)
     page.get_by_label("Password").fill(PASSWORD)
