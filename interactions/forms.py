@@ -144,8 +144,9 @@ class CaptureRowForm(forms.Form):
         )
 
 
-# How many people the contact page's "also with" offers (see InteractionForm).
-OFFERED_PEOPLE = 100
+# How many people the people picker offers without JavaScript: a <select multiple> of the people seen most
+# recently (see InteractionForm). With JavaScript the picker searches all of them (views.people_search).
+RECENT_PEOPLE = 30
 
 Choice = tuple[int | str, str]
 
@@ -189,20 +190,33 @@ class PlainSelect(forms.Select):
             yield ("" if key is None else str(key)), label
 
 
+class PlainSelectMultiple(PlainSelect, forms.SelectMultiple):
+    """PlainSelect for several choices: reads every value posted under the name, draws `multiple`."""
+
+    def render(
+        self, name: str, value: Any, attrs: dict[str, Any] | None = None, renderer: Any = None
+    ) -> SafeString:
+        return super().render(name, value, {**(attrs or {}), "multiple": True}, renderer)
+
+
 class PickerBoundField(BoundField):
-    """The people picker's field. `options` gives each checkbox's id, value, label and whether it is ticked,
-    for _people_picker.html to draw in one loop: Django draws each checkbox through three templates, which for
-    the contact page's 100 people took a third of the page's time."""
+    """The people picker's field (_people_picker.html). Without JavaScript it is a <select multiple> of the
+    people offered; with it, a search box over all the user's people (`search_url`) above the people `chosen`
+    so far, each a ticked checkbox that stays while the person searches again."""
 
     @cached_property
-    def options(self) -> list[tuple[str, str, str, bool]]:
+    def chosen(self) -> list[tuple[str, str]]:
+        """The people chosen (posted, or taking part in the interaction being edited), as (value, label).
+        Only the offered ones, so an id that is not the user's own is never drawn."""
         widget = self.field.widget
-        chosen = set(widget.format_value(self.value()))
-        base = widget.attrs.get("id") or self.auto_id
-        return [
-            (f"{base}_{index}" if base else "", str(key), label, str(key) in chosen)
-            for index, (key, label) in enumerate(widget.choices)
-        ]
+        wanted = set(widget.format_value(self.value()))
+        return [(str(key), label) for key, label in widget.choices if str(key) in wanted]
+
+    @property
+    def search_url(self) -> str:
+        contact = cast("InteractionForm", self.form).contact
+        url = reverse("people_search")
+        return f"{url}?exclude={contact.pk}" if contact is not None else url
 
 
 NO_EVENT = "No event"
@@ -226,14 +240,15 @@ class InteractionForm(forms.Form):
     """An interaction with one or more contacts. With `contact` given (the contact page), that contact always
     takes part and `participants` lists the others ("also with").
 
-    The choices drawn and the choices accepted differ on the contact page: it offers the people seen most
-    recently (see `_offered_people`) but accepts any of the user's people, so each choice field validates
-    against its queryset and draws from its widget's `choices`."""
+    The choices drawn and the choices accepted differ: the people picker draws the people seen most recently
+    and those already chosen (see `_offered_people`; with JavaScript it searches the rest), but accepts any of
+    the user's people, so each choice field validates against its queryset and draws from its widget's
+    `choices`."""
 
     participants = forms.ModelMultipleChoiceField(
         label="With",
         queryset=Contact.objects.none(),
-        widget=forms.CheckboxSelectMultiple,
+        widget=PlainSelectMultiple,
         bound_field_class=PickerBoundField,
         error_messages={"required": "Choose at least one person."},
     )
@@ -267,10 +282,6 @@ class InteractionForm(forms.Form):
     def __init__(self, user: User, *args: Any, contact: Contact | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user, self.contact = user, contact
-        # The contact page offers only the people seen most recently; the full form offers everyone.
-        self.full_form_url = (
-            f"{reverse('interaction_create')}?contact={contact.pk}" if contact is not None else ""
-        )
         people = Contact.objects.filter(owner=user).only("id", "display_name").order_by("display_name", "id")
         selected = {c.pk for c in self.initial.get("participants", [])}
         # Archived people are offered only when they are already in the interaction being edited.
@@ -279,35 +290,34 @@ class InteractionForm(forms.Form):
         if contact is not None:
             people = people.exclude(pk=contact.pk)
             field.required, field.label = False, "Also with (optional)"
-            field.help_text = f"Up to the {OFFERED_PEOPLE} people you saw most recently."
         # The queryset says what a POST may choose, the widget's choices what the form draws: in this order,
         # because setting the queryset resets the widget's choices.
         field.queryset = people
-        if contact is not None:
-            field.widget.choices = ChoicesOnce(lambda: self._offered_people(people))
-        else:
-            field.widget.choices = ChoicesOnce(lambda: people.values_list("pk", "display_name"))
+        field.widget.choices = ChoicesOnce(lambda: self._offered_people(people, selected))
         events = Event.objects.filter(owner=user).order_by("-start_date", "-id")
         event_field = cast(EventChoiceField, self.fields["event"])
         event_field.queryset = events
         event_field.widget.choices = ChoicesOnce(lambda: _event_choices(events))
 
-    def _offered_people(self, people: QuerySet[Contact]) -> list[Choice]:
-        """The contact page's "also with", by name: the people seen most recently (then people never seen, the
-        first added first), and whoever a rejected POST had ticked, so that it comes back as it was sent. A
-        checkbox each for 10,000 contacts made the page take seconds."""
+    def _offered_people(self, people: QuerySet[Contact], selected: set[int]) -> list[Choice]:
+        """The people picker's choices, by name: the people seen most recently (then people never seen, the
+        first added first), and whoever is chosen already (the interaction being edited, or a rejected POST,
+        so that it comes back as it was sent). An option each for 10,000 contacts made the page take
+        seconds."""
         # Seen people first, through the index contact_owner_last: ordering on "last seen, nulls last" in one
         # query would sort every contact of the user.
         seen = people.filter(last_interaction_at__isnull=False).order_by("-last_interaction_at", "id")
-        ids = list(seen.values_list("pk", flat=True)[:OFFERED_PEOPLE])
-        if len(ids) < OFFERED_PEOPLE:
+        ids = list(seen.values_list("pk", flat=True)[:RECENT_PEOPLE])
+        if len(ids) < RECENT_PEOPLE:
             never = people.filter(last_interaction_at__isnull=True).order_by("id")
-            ids += never.values_list("pk", flat=True)[: OFFERED_PEOPLE - len(ids)]
+            ids += never.values_list("pk", flat=True)[: RECENT_PEOPLE - len(ids)]
         if self.is_bound:
             widget = self.fields["participants"].widget
             ticked = widget.value_from_datadict(self.data, self.files, self.add_prefix("participants")) or []
             ticked = [ticked] if isinstance(ticked, str) else ticked
             ids += [pk for pk in (parse_id(str(value)) for value in ticked) if pk is not None]
+        else:
+            ids += selected
         return list(people.filter(pk__in=ids).values_list("pk", "display_name"))
 
     def clean_occurred_on(self) -> dt.date | None:

@@ -17,6 +17,8 @@ urlpatterns = [
     # before contacts.urls, which holds the pages about contacts alone under the same prefix.
     path("contacts/<int:pk>/", views.contact_detail, name="contact_detail"),
     path("contacts/<int:pk>/log/", views.contact_log, name="contact_log"),
+    # The people picker's search box, an htmx fragment ("also with" on the contact page, "with" elsewhere).
+    path("people/search/", views.people_search, name="people_search"),
     path("interactions/new/", views.interaction_create, name="interaction_create"),
     path("interactions/<int:pk>/edit/", views.interaction_edit, name="interaction_edit"),
     path("interactions/<int:pk>/delete/", views.interaction_delete_view, name="interaction_delete"),

@@ -12,7 +12,7 @@ from typing import cast
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch
+from django.db.models import Count, F, Prefetch
 from django.db.models.functions import Lower
 from django.forms import RegexField
 from django.http import HttpResponse, HttpResponseNotAllowed, QueryDict
@@ -26,7 +26,7 @@ from accounts.ownership import get_owned_or_404, owned
 from accounts.pages import AuthenticatedHttpRequest, next_url, parse_id, render_page, wants_partial
 from contacts.forms import RelationshipForm
 from contacts.models import Contact
-from contacts.queries import contact_health_on
+from contacts.queries import contact_health_on, contacts_search
 from interactions.actions import (
     interaction_default_purpose,
     interaction_delete,
@@ -304,7 +304,8 @@ def capture_row(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 # The contact page -------------------------------------------------------------------------------------------
 
-TIMELINE_PER_PAGE = 30
+# Ten at a time, so that on a phone the rest of the page (details, follow-ups) is not far below.
+TIMELINE_PER_PAGE = 10
 
 
 def _contact_log_form(user: User, contact: Contact, data: QueryDict | None = None) -> InteractionForm:
@@ -340,12 +341,12 @@ def _contact_page(
         "contact": contact,
         "page": page,
         "log_form": log_form or _contact_log_form(user, contact),
+        # The log form is folded until opened; a link to ?log=1 (or a rejected log) opens it.
+        "log_open": bool(log_form is not None and log_form.errors) or request.GET.get("log") == "1",
         "logged": logged,
-        "relationship": {
-            "contact": contact,
-            "form": RelationshipForm(instance=contact),
-            "health": contact_health_on(contact, user.cadence_table(), user.zone, today),
-        },
+        "today": today,
+        "health": contact_health_on(contact, user.cadence_table(), user.zone, today),
+        "relationship_form": RelationshipForm(instance=contact),
     }
     return render_page(request, "interactions/contact_detail.html", context, partial="timeline")
 
@@ -355,6 +356,10 @@ def contact_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     contact = get_owned_or_404(
         Contact.objects.prefetch_related("tags", "emails", "phones"), request.user, pk=pk
     )
+    if wants_partial(request) and request.GET.get("part") == "next":
+        # The page's header line about the next follow-up, fetched again after the follow-ups changed.
+        context = {"contact": contact, "today": timezone.localdate()}
+        return render_page(request, "interactions/contact_detail.html", context, partial="next-followup")
     return _contact_page(request, contact)
 
 
@@ -384,6 +389,37 @@ def contact_log(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         return redirect(contact)
     contact.refresh_from_db()
     return _contact_page(request, contact, logged=True)
+
+
+# At most this many people answer one search of the people picker; typing more of the name narrows them.
+PEOPLE_SEARCH_LIMIT = 20
+
+
+@login_required
+def people_search(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The people picker's search (htmx): the user's active people matching `q` (name, company, notes, tags;
+    case and accents ignored), the most recently seen first, at most PEOPLE_SEARCH_LIMIT. `exclude` is the
+    contact page's own person; the `participants` already chosen are left out too."""
+    user = request.user
+    people = owned(Contact, user).filter(archived_at__isnull=True)
+    exclude = request.GET.get("exclude")
+    if exclude:
+        people = people.exclude(pk=get_owned_or_404(Contact, user, pk=parse_id(exclude) or 0).pk)
+    chosen = [pk for pk in map(parse_id, request.GET.getlist("participants")[:200]) if pk is not None]
+    query = request.GET.get("q", "").strip()
+    found: list[Contact] = []
+    if query:
+        matches = contacts_search(people.exclude(pk__in=chosen), query).only("id", "display_name", "company")
+        ordered = matches.order_by(
+            F("last_interaction_at").desc(nulls_last=True), Lower("display_name"), "id"
+        )
+        found = list(ordered[: PEOPLE_SEARCH_LIMIT + 1])
+    context = {
+        "people": found[:PEOPLE_SEARCH_LIMIT],
+        "more": len(found) > PEOPLE_SEARCH_LIMIT,
+        "query": query,
+    }
+    return render(request, "interactions/_people_results.html", context)
 
 
 # Interactions -----------------------------------------------------------------------------------------------

@@ -14,9 +14,17 @@ from accounts.choices import Intention, Purpose, Setting
 from contacts.models import Contact
 from contacts.signals import contacts_changed
 from interactions import forms as interaction_forms
+from interactions import views
 from interactions.actions import interaction_log
 from interactions.models import Interaction, Kind
-from tests.factories import ContactFactory, EmailAddressFactory, EventFactory, InteractionFactory, TagFactory
+from tests.factories import (
+    ContactFactory,
+    EmailAddressFactory,
+    EventFactory,
+    FollowUpFactory,
+    InteractionFactory,
+    TagFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -57,17 +65,22 @@ def _log_data(**changes: object) -> dict[str, object]:
 
 
 def _log_form(html: str) -> str:
-    start = html.index('<form class="card log-form"')
+    start = html.index('<form class="log-form"')
     return html[start : html.index("</form>", start)]
 
 
 def _offered(html: str) -> list[str]:
-    """The names "Also with" offers, in the order shown."""
-    return re.findall(r'<label class="picker-option"><input [^>]*> <span>([^<]*)</span></label>', html)
+    """The names the plain <select multiple> of the people picker offers (no JavaScript), in order."""
+    return [label for _value, label, _selected in _options(html, "participants")]
 
 
 def _ticked(html: str) -> list[str]:
-    return re.findall(r'<input type="checkbox" name="participants" value="(\d+)"[^>]* checked>', html)
+    """The ids chosen: selected in the select, and drawn as ticked checkboxes above the search box (the two
+    must agree)."""
+    selected = [value for value, _label, chosen in _options(html, "participants") if chosen]
+    ticked = re.findall(r'<input type="checkbox" name="participants" value="(\d+)" checked disabled>', html)
+    assert ticked == selected
+    return selected
 
 
 def _options(html: str, name: str) -> list[tuple[str, str, bool]]:
@@ -119,6 +132,63 @@ def test_the_page_shows_details_tags_and_a_timeline_coloured_and_named_by_purpos
     assert "{# follow-ups section goes here #}" not in html
 
 
+def test_who_they_are_and_the_next_follow_up_come_first_then_the_timeline_then_the_rest(
+    alice_client, alice, ana
+):
+    FollowUpFactory(contact=ana, note="send the grant article")
+    InteractionFactory(owner=alice, contacts=[ana], notes="Climbed at Crux.")
+    html = alice_client.get(_page(ana)).content.decode()
+    marks = [
+        "<h1>Ana Núñez</h1>",
+        'id="contact-standing"',
+        'id="next-followup"',
+        'id="log-toggle"',
+        "Climbed at Crux.",
+        'id="details-h"',
+        'id="relationship-h"',
+        'id="followups-h"',
+        'id="manage-h"',
+    ]
+    positions = [html.index(mark) for mark in marks]
+    assert positions == sorted(positions)
+    head = html[html.index('id="next-followup"') : html.index('id="log-toggle"')]
+    assert "send the grant article" in head and "late" in head
+    assert '<span class="health ' in html[positions[1] : positions[2]], "the health line is in the header"
+    # The log form is folded until opened.
+    assert '<details class="card log-panel" id="log">' in html
+    assert (
+        '<details class="card log-panel" id="log" open>'
+        in alice_client.get(_page(ana), {"log": "1"}).content.decode()
+    )
+
+
+def test_the_next_follow_up_line_can_be_fetched_again_alone(alice_client, ana):
+    FollowUpFactory(contact=ana, note="send the grant article")
+    response = alice_client.get(_page(ana), {"part": "next"}, headers=HTMX)
+    html = response.content.decode()
+    assert html.strip().startswith('<p class="next-followup" id="next-followup"')
+    assert "send the grant article" in html and "<html" not in html
+
+
+def test_a_long_email_address_is_cut_short_never_broken_with_the_whole_of_it_in_its_title(alice_client, ana):
+    address = "ana.nunez.climbing.and.grant.writing@very-long-domain-name.example.org"
+    EmailAddressFactory(contact=ana, address=address)
+    html = alice_client.get(_page(ana)).content.decode()
+    assert f'<a class="truncate" href="mailto:{address}" title="{address}">{address}</a>' in html
+
+
+def test_changing_the_intention_in_place_also_refreshes_the_header(alice_client, ana):
+    response = alice_client.post(
+        reverse("contact_relationship", args=[ana.pk]),
+        {"intention": "professional", "circle": "inner"},
+        headers=HTMX,
+    )
+    html = response.content.decode()
+    standing = html[html.index('id="contact-standing"') :]
+    assert 'hx-swap-oob="true"' in standing[:60]
+    assert "Professional" in standing and "Inner circle" in standing
+
+
 @pytest.mark.parametrize("size", [5, 50])
 def test_the_page_runs_a_fixed_number_of_queries(
     alice_client, alice, ana, size, django_assert_max_num_queries
@@ -129,9 +199,9 @@ def test_the_page_runs_a_fixed_number_of_queries(
     events = EventFactory.create_batch(3, owner=alice)
     for i in range(size):
         InteractionFactory(owner=alice, contacts=[ana, others[i]], event=events[i % 3])
-    with django_assert_max_num_queries(14):
+    with django_assert_max_num_queries(15):
         response = alice_client.get(_page(ana))
-    assert len(response.context["page"].object_list) == min(size, 30)
+    assert len(response.context["page"].object_list) == min(size, views.TIMELINE_PER_PAGE)
 
 
 def test_odd_timeline_pages_still_show_the_page(alice_client, ana):
@@ -216,8 +286,9 @@ def test_logging_with_htmx_also_refreshes_the_next_follow_ups(alice_client, alic
     body = response.content.decode()
     followups = body[body.index('id="contact-followups"') :]
     assert 'hx-swap-oob="true"' in followups[:200]
+    assert "keep in touch" in followups.lower()
     # Personal, close circle: 30 days after the call of 2 March 2026.
-    assert "Keep in touch" in followups and "due Wed 1 Apr 2026" in followups
+    assert list(ana.followups.open().values_list("due_on", flat=True)) == [dt.date(2026, 4, 1)]
 
 
 def test_the_inline_form_logs_with_others_and_they_see_it_too(alice_client, alice, ana):
@@ -275,7 +346,7 @@ def test_logging_with_another_users_contact_or_event_is_refused(alice_client, al
 
 
 def test_also_with_offers_the_people_seen_most_recently_by_name(alice_client, alice, bob, ana, monkeypatch):
-    monkeypatch.setattr(interaction_forms, "OFFERED_PEOPLE", 3)
+    monkeypatch.setattr(interaction_forms, "RECENT_PEOPLE", 3)
     people = {
         name: ContactFactory(owner=alice, display_name=name) for name in ("Cleo", "Ben", "Dara", "Eli", "Fay")
     }
@@ -291,20 +362,26 @@ def test_also_with_offers_the_people_seen_most_recently_by_name(alice_client, al
     assert _ticked(html) == []
 
 
-def test_also_with_says_it_offers_the_recent_people_and_leads_to_everyone(alice_client, alice, ana):
-    ben = ContactFactory(owner=alice, display_name="Ben")
-    html = alice_client.get(_page(ana)).content.decode()
-    full_form = f"{reverse('interaction_create')}?contact={ana.pk}"
-    assert "Up to the 100 people you saw most recently." in html
-    assert f'<a href="{full_form}">Someone else?</a>' in html
-    # The full form starts with this person ticked and offers everyone.
-    offered = alice_client.get(full_form).content.decode()
-    assert _offered(offered) == [ana.display_name, "Ben"] and _ticked(offered) == [str(ana.pk)]
-    assert str(ben.pk) not in _ticked(offered)
+def test_without_javascript_also_with_is_a_select_of_the_30_people_seen_most_recently(
+    alice_client, alice, ana
+):
+    people = ContactFactory.create_batch(35, owner=alice)
+    for days_ago, person in enumerate(people):
+        _seen(person, days_ago)
+    html = _log_form(alice_client.get(_page(ana)).content.decode())
+    assert re.search(r'<select name="participants" id="id_participants" multiple>', html)
+    assert '<label for="id_participants" class="picker-label">People you saw most recently</label>' in html
+    recent = sorted(people[:30], key=lambda c: (c.display_name, c.pk))
+    assert _offered(html) == [c.display_name for c in recent]
+    assert _ticked(html) == []
+    # The search box that JavaScript shows instead starts hidden and disabled, so it posts nothing without it.
+    assert re.search(r'<div class="picker-search" data-picker-search hidden>', html)
+    assert re.search(r'<input type="search" [^>]*name="q"[^>]* disabled\s', html)
+    assert f'hx-get="{reverse("people_search")}?exclude={ana.pk}"' in html
 
 
 def test_also_with_fills_up_with_people_never_seen_first_added_first(alice_client, alice, ana, monkeypatch):
-    monkeypatch.setattr(interaction_forms, "OFFERED_PEOPLE", 3)
+    monkeypatch.setattr(interaction_forms, "RECENT_PEOPLE", 3)
     for name in ("Zoe", "Yan", "Xia"):
         ContactFactory(owner=alice, display_name=name)
     _seen(ContactFactory(owner=alice, display_name="Ben"), 5)
@@ -314,14 +391,14 @@ def test_also_with_fills_up_with_people_never_seen_first_added_first(alice_clien
 def test_the_log_form_logs_with_a_person_it_offers_and_with_one_it_does_not(
     alice_client, alice, ana, monkeypatch
 ):
-    monkeypatch.setattr(interaction_forms, "OFFERED_PEOPLE", 1)
+    monkeypatch.setattr(interaction_forms, "RECENT_PEOPLE", 1)
     ben = ContactFactory(owner=alice, display_name="Ben")
     cleo = ContactFactory(owner=alice, display_name="Cleo")
     _seen(ben, 1)
     _seen(cleo, 30)
     html = alice_client.get(_page(ana)).content.decode()
     assert _offered(html) == ["Ben"]
-    offered = re.search(r'name="participants" value="(\d+)"', html)[1]
+    offered = _options(html, "participants")[0][0]
     alice_client.post(reverse("contact_log", args=[ana.pk]), _log_data(participants=[offered]))
     # Anyone of the user's people can be posted, offered or not (a longer list, another page).
     alice_client.post(reverse("contact_log", args=[ana.pk]), _log_data(participants=[cleo.pk]))
@@ -344,23 +421,27 @@ def test_the_log_form_offers_every_event_newest_first_and_none_by_default(alice_
 
 
 def test_every_field_of_the_log_form_has_a_label(alice_client, alice, ana):
-    _seen(ContactFactory(owner=alice, display_name="Ben"), 1)
+    ben = ContactFactory(owner=alice, display_name="Ben")
     EventFactory(owner=alice)
-    form = _log_form(alice_client.get(_page(ana)).content.decode())
+    html = alice_client.post(
+        reverse("contact_log", args=[ana.pk]), _log_data(participants=[ben.pk], occurred_on="")
+    ).content.decode()
+    form = _log_form(html)
     controls = [
         c for c in re.findall(r"<(?:input|select|textarea)\b[^>]*>", form) if 'type="hidden"' not in c
     ]
-    assert len(controls) == 8, "date, time, kind, setting, purpose, event, Ben, notes"
+    # Kind, date, time, setting, purpose, event, notes; Ben ticked, the search box, the plain select.
+    assert len(controls) == 10
     for control in controls:
         wrapped = f'<label class="picker-option">{control}' in form
-        control_id = re.search(r'id="([^"]+)"', control)[1]
-        assert wrapped or f'<label for="{control_id}"' in form, control
+        control_id = re.search(r' id="([^"]+)"', control)
+        assert wrapped or (control_id and f'<label for="{control_id[1]}"' in form), control
 
 
 def test_a_rejected_log_comes_back_as_it_was_entered(alice_client, alice, ana, monkeypatch):
     """The person ticked comes back ticked though the page does not offer them; the others it does not offer
     stay out (a rejected log used to list every contact the user has)."""
-    monkeypatch.setattr(interaction_forms, "OFFERED_PEOPLE", 1)
+    monkeypatch.setattr(interaction_forms, "RECENT_PEOPLE", 1)
     ben = ContactFactory(owner=alice, display_name="Ben")
     cleo = ContactFactory(owner=alice, display_name="Cleo")
     ContactFactory(owner=alice, display_name="Dara")
@@ -386,6 +467,7 @@ def test_a_rejected_log_comes_back_as_it_was_entered(alice_client, alice, ana, m
         assert ("meal", "Meal", True) in _options(html, "kind")
         assert (str(summit.pk), "Lisbon Summit (1 Mar 2026)", True) in _options(html, "event")
         assert ">\nLunch &amp; deck</textarea>" in html
+        assert '<details class="card log-panel" id="log" open>' in html, "the folded form opens to show why"
     assert not Interaction.objects.exists()
 
 
@@ -397,11 +479,9 @@ def test_a_rejected_log_never_shows_another_users_person(alice_client, alice, bo
     assert "Olga" not in html and _ticked(html) == []
 
 
-def test_the_interaction_page_sharing_the_form_offers_everyone_and_ticks_who_took_part(
-    alice_client, alice, monkeypatch
-):
-    """Only the contact page offers a short list; an archived person stays offered where they took part."""
-    monkeypatch.setattr(interaction_forms, "OFFERED_PEOPLE", 1)
+def test_the_interaction_page_uses_the_same_picker_and_ticks_who_took_part(alice_client, alice, monkeypatch):
+    """The recent people and those who took part, even an archived one; nobody else archived."""
+    monkeypatch.setattr(interaction_forms, "RECENT_PEOPLE", 1)
     ContactFactory(owner=alice, display_name="Ana")
     ben = ContactFactory(owner=alice, display_name="Ben")
     cleo = ContactFactory(owner=alice, display_name="Cleo", archived_at=timezone.now())
@@ -412,7 +492,9 @@ def test_the_interaction_page_sharing_the_form_offers_everyone_and_ticks_who_too
     assert _offered(html) == ["Ana", "Ben", "Cleo"]
     assert sorted(_ticked(html)) == sorted([str(ben.pk), str(cleo.pk)])
     assert (str(summit.pk), "Lisbon Summit (1 Mar 2026)", True) in _options(html, "event")
-    assert _offered(alice_client.get(reverse("interaction_create")).content.decode()) == ["Ana", "Ben"]
+    created = alice_client.get(reverse("interaction_create")).content.decode()
+    assert _offered(created) == ["Ana"]
+    assert f'hx-get="{reverse("people_search")}"' in created, "searches everyone, leaving nobody out"
 
 
 def test_logging_needs_a_post(alice_client, ana):
