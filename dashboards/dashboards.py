@@ -27,6 +27,7 @@ from dashboards.queries import (
     purpose_other,
 )
 from followups.engine import GROUP_TITLES
+from followups.models import FollowUp
 from interactions.actions import interaction_log
 from interactions.models import Interaction, Kind
 
@@ -72,6 +73,17 @@ class Dashboard:
     drift: list[Drift]
     drift_total: int
     circles: list[CircleRow]
+    today: dt.date
+
+    @property
+    def attention_lines(self) -> list[tuple[Attention, FollowUp | dt.date]]:
+        """Each person needing attention with what their lateness is worded from: their open follow-up
+        (as on the Due page, snoozes included), else the day their clock fell due (today minus how far
+        past its cadence it is). The overdue score orders the list but is never printed."""
+        return [
+            (item, item.followup or self.today - dt.timedelta(days=max(item.elapsed - item.cadence, 0)))
+            for item in self.attention
+        ]
 
     @property
     def title(self) -> str:
@@ -110,6 +122,7 @@ def dashboard_build(user: User, purpose: str, today: dt.date, now: dt.datetime) 
         drift=drift,
         drift_total=drift_total,
         circles=people.circles,
+        today=today,
     )
 
 

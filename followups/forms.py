@@ -11,6 +11,7 @@ from django.core.exceptions import ValidationError
 from accounts.choices import Intention, Purpose
 from accounts.dates import date_check
 from contacts.models import Contact
+from followups.engine import GROUP_TITLES
 from followups.models import SNOOZE_CHOICES, SNOOZE_DEFAULT_DAYS
 from interactions.forms import REMIND_NOTE_MAX_LENGTH, date_input
 
@@ -46,7 +47,10 @@ class RemindForm(forms.Form):
 
     due_on = forms.DateField(label="Remind me on", widget=date_input())
     note = forms.CharField(label="About", max_length=REMIND_NOTE_MAX_LENGTH)
-    purpose = forms.ChoiceField(label="For", choices=Purpose.choices, required=False)
+    # Named by the group the reminder joins on the Due page and in the digest: Friendships or Network.
+    purpose = forms.ChoiceField(
+        label="For", choices=[(p, GROUP_TITLES[p]) for p in Purpose.values], required=False
+    )
 
     def __init__(self, *args: Any, contact: Contact, today: dt.date, **kwargs: Any) -> None:
         self.contact = contact

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import re
 
 import pytest
 import time_machine
+from django.test.html import parse_html
 from django.urls import reverse
 
 from accounts.choices import Circle, Intention, Purpose, Setting
@@ -476,3 +478,67 @@ def test_snoozing_from_the_dashboard_returns_to_it(alice_client, alice):
     assert response.status_code == 302 and response["Location"] == "/friendships/"
     followup.refresh_from_db()
     assert (followup.state, followup.snoozed_until) == ("snoozed", TODAY + dt.timedelta(days=7))
+
+
+# How a person reads on a dashboard: lateness in words, one button, the rest in a menu ----------------------
+
+
+def _elements(node, name: str | None = None):
+    """Every element under `node` (a django.test.html tree), depth first, optionally of one tag name."""
+    for child in getattr(node, "children", []):
+        if isinstance(child, str):
+            continue
+        if name is None or child.name == name:
+            yield child
+        yield from _elements(child, name)
+
+
+def _has_class(element, name: str) -> bool:
+    return name in dict(element.attributes).get("class", "").split()
+
+
+def _buttons_outside_and_inside_menus(row) -> tuple[list[str], list[str]]:
+    """The texts of a row's buttons: those shown on the row, and those folded in its `.menu`."""
+    inside = [
+        str(b)
+        for menu in _elements(row, "details")
+        if _has_class(menu, "menu")
+        for b in _elements(menu, "button")
+    ]
+    everything = [str(b) for b in _elements(row, "button")]
+    return [b for b in everything if b not in inside], inside
+
+
+def test_who_needs_attention_says_how_late_in_words_never_a_ratio(alice_client, alice):
+    inner = person(alice, circle=Circle.INNER, name="Inner")
+    log(alice, inner, 42, Purpose.PERSONAL)  # every 14 days: due 28 days ago, overdue score 2.0
+    wider = person(alice, circle=Circle.WIDER, name="Wider")
+    log(alice, wider, 200, Purpose.PERSONAL)  # every 180 days: due 20 days ago, overdue score 0.11
+
+    html = alice_client.get(reverse("friendships")).content.decode()
+    attention = html[html.index('id="attention"') : html.index('id="health"')]
+
+    assert "4 weeks late" in attention and "2 weeks late" in attention
+    assert not re.search(r"\d\.\d+\s*[x\u00d7]", attention), "an overdue ratio is printed"
+    assert "days since" not in attention and "0.11" not in attention and "2.00" not in attention
+
+
+def test_a_dashboard_person_has_one_button_and_the_rest_in_a_menu(alice_client, alice):
+    inner = person(alice, circle=Circle.INNER, name="Inner")
+    log(alice, inner, 42, Purpose.PERSONAL)
+    drifter = person(alice, Intention.PERSONAL, name="Drifter")
+    for days in (30, 20, 10):
+        log(alice, drifter, days, Purpose.PROFESSIONAL)
+
+    response = alice_client.get(reverse("friendships"), headers={"HX-Request": "true"})
+    tree = parse_html(response.content.decode())
+    rows = [li for li in _elements(tree, "li") if dict(li.attributes).get("data-contact")]
+    assert {dict(row.attributes)["data-contact"] for row in rows} == {str(inner.pk), str(drifter.pk)}
+    for row in rows:
+        shown, folded = _buttons_outside_and_inside_menus(row)
+        assert len(shown) == 1 and ">Log<" in shown[0].replace("\n", ""), shown
+        assert folded, "no menu with the other actions"
+    attention_row = next(row for row in rows if dict(row.attributes)["data-contact"] == str(inner.pk))
+    _shown, folded = _buttons_outside_and_inside_menus(attention_row)
+    assert any("Snooze" in b for b in folded) and any("Dismiss" in b for b in folded)
+    assert any(s.name == "select" for s in _elements(attention_row, "select"))

@@ -8,6 +8,7 @@ easy to read: a close personal contact is due 30 days after its clock started, a
 from __future__ import annotations
 
 import datetime as dt
+import re
 
 import pytest
 import time_machine
@@ -438,3 +439,50 @@ def test_the_contact_page_shows_its_follow_ups_with_the_remind_me_form(alice_cli
     assert 'id="contact-followups"' in page
     assert reverse("followup_request", args=[ana.pk]) in page
     assert reverse("followup_snooze", args=[FollowUp.objects.get(contact=ana).pk]) in page
+
+
+def test_the_due_page_says_how_late_in_words_with_the_groups_names(alice_client, alice):
+    late = ContactFactory(owner=alice, display_name="Very late")
+    FollowUp.objects.create(
+        owner=alice,
+        contact=late,
+        purpose=P,
+        reason=Reason.CADENCE,
+        clock_since=d("2025-04-01"),
+        cadence_days=14,
+        due_on=d("2025-04-15"),  # 48 days before Monday 2 June; overdue score 3.43
+    )
+    followup_request(ContactFactory(owner=alice, display_name="Asked"), TODAY, "bring the book")
+    colleague = ContactFactory(owner=alice, display_name="Colleague", intention=Intention.PROFESSIONAL)
+    followup_request(colleague, d("2025-05-31"), "send the deck", purpose=W)
+    page = alice_client.get(reverse("due")).content.decode()
+    main = page[page.index('<main id="main">') :]
+    assert "6 weeks late</span>" in main and "due today</span>,</span> <span>requested</span>" in main
+    assert "due today" in main and "2 days late" in main
+    assert not re.search(r"\d\.\d+\s*[x\u00d7]", main)
+    assert "Friendships" in main and "Network" in main and not re.search(r"Friendship\b", main)
+    assert not re.search(r"<(p|li|span|div)\b[^>]*>\s*·", main), "a line starts with a stray middle dot"
+
+
+def test_a_due_follow_up_has_one_button_and_the_rest_in_a_menu(alice_client, alice):
+    followup = followup_request(ContactFactory(owner=alice, display_name="Ana"), TODAY, "call")
+    html = alice_client.get(reverse("due"), headers={"HX-Request": "true"}).content.decode()
+    item = html[html.index('class="followup ') :]
+    shown, menu = item.split('<details class="menu">', 1)
+    assert shown.count("<button") == 1 and "Done" in shown
+    assert reverse("followup_done", args=[followup.pk]) in shown
+    assert reverse("followup_snooze", args=[followup.pk]) in menu
+    assert reverse("followup_dismiss", args=[followup.pk]) in menu
+
+
+def test_the_contact_pages_follow_ups_say_when_in_words_and_name_the_groups(alice_client, alice):
+    ana = new_contact(alice, Intention.BOTH)
+    followup_request(ana, d("2025-06-06"), "send the deck", purpose=W)  # Friday
+    html = alice_client.get(ana.get_absolute_url()).content.decode()
+    panel = html[html.index('id="contact-followups"') :]
+    panel = panel[: panel.index("</section>")]
+    assert "due Friday</span>,</span> <span>requested</span>" in panel
+    assert '<option value="personal">Friendships</option>' in panel
+    assert '<option value="professional">Network</option>' in panel
+    assert re.search(r'class="badge personal">Friendships<', panel)
+    assert re.search(r'class="badge professional">Network<', panel)

@@ -685,3 +685,39 @@ def test_contact_facts_take_the_creation_date_in_the_users_zone():
 def test_a_touch_takes_the_interactions_local_date():
     row = SimpleNamespace(occurred_at=utc("2025-06-03 03:00"), purpose=W, kind=Kind.MET, event_id=7)
     assert Touch.from_interaction(row, ZoneInfo(NYC)) == Touch(MON, W, Kind.MET, 7)
+
+
+# Due wording: lateness and nearness in words, never a ratio (on the dashboards, Due and the contact page).
+@pytest.mark.parametrize(
+    ("due_on", "words"),
+    [
+        (MON - dt.timedelta(days=1), "1 day late"),
+        (MON - dt.timedelta(days=2), "2 days late"),
+        (MON - dt.timedelta(days=13), "13 days late"),
+        (MON - dt.timedelta(days=14), "2 weeks late"),
+        (MON - dt.timedelta(days=21), "3 weeks late"),
+        (MON - dt.timedelta(days=59), "8 weeks late"),
+        (MON - dt.timedelta(days=60), "2 months late"),
+        (MON - dt.timedelta(days=154), "5 months late"),  # "334 days since, every 180"
+        (MON - dt.timedelta(days=364), "11 months late"),
+        (MON - dt.timedelta(days=365), "1 year late"),
+        (MON - dt.timedelta(days=800), "2 years late"),
+        (MON, "due today"),
+        (TUE, "due tomorrow"),
+        (WED, "due Wednesday"),
+        (FRI, "due Friday"),
+        (SUN, "due Sunday"),
+        (NEXT_MON, "due in 7 days"),
+        (MON + dt.timedelta(days=13), "due in 13 days"),
+        (MON + dt.timedelta(days=21), "due in 3 weeks"),
+        (MON + dt.timedelta(days=41), "due in 5 weeks"),
+        (MON + dt.timedelta(days=42), "due 14 Jul"),
+        (dt.date(2026, 1, 12), "due 12 Jan 2026"),
+    ],
+)
+def test_due_words(due_on, words):
+    assert policy.due_words(due_on, MON) == words
+
+
+def test_due_words_print_a_far_date_in_the_callers_style():
+    assert policy.due_words(dt.date(2025, 12, 1), MON, day=lambda d: d.strftime("%m/%d")) == "due 12/01"

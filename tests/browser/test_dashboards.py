@@ -1,6 +1,6 @@
-"""The dashboards in a real browser, at 375 px and 1280 px: on seeded data the numbers and the chart's table
-match the data, and an empty account shows its empty state; no console errors or CSP violations (the
-fixtures fail the test on any)."""
+"""The dashboards and Due in a real browser, at 375 px and 1280 px: on seeded data the numbers and the chart's
+table match the data, the chart's text is readable, each person and follow-up is compact, and an empty account
+shows its empty state; no console errors or CSP violations (the fixtures fail the test on any)."""
 
 from __future__ import annotations
 
@@ -43,12 +43,13 @@ def _number(page, name: str) -> int:
 
 
 def _months_table(page) -> dict[str, tuple[int, int]]:
+    """The chart's table, read as a screen reader would: it is folded under "Show as table"."""
     rows = {}
     for row in page.locator("#months-table tbody tr").all():
         month = row.get_attribute("data-month")
         rows[month] = (
-            int(row.locator("td.personal").inner_text()),
-            int(row.locator("td.professional").inner_text()),
+            int(row.locator("td.personal").text_content()),
+            int(row.locator("td.professional").text_content()),
         )
     return rows
 
@@ -85,7 +86,9 @@ def test_both_dashboards_on_seeded_data_match_the_data(request, seeded, viewport
             assert personal == expected_months[(month, Purpose.PERSONAL)]
             assert professional == expected_months[(month, Purpose.PROFESSIONAL)]
         assert sum(p + q for p, q in table.values()) > 0
-        assert page.locator("svg.chart-svg rect.bar").count() == 24
+        # The chart is drawn twice (wide and slim); the one that fits the screen is shown.
+        assert page.locator("svg.chart-svg:visible").count() == 1
+        assert page.locator("svg.chart-svg:visible rect.bar").count() == 24
         # Nothing wider than the screen.
         assert page.evaluate("document.documentElement.scrollWidth") <= page.viewport_size["width"]
         page.screenshot(path=str(artifacts_dir / f"dashboard-{title.lower()}-{viewport}.png"), full_page=True)
@@ -111,7 +114,7 @@ def test_an_empty_account_sees_empty_dashboards(request, person, viewport, artif
 
 def test_balance_on_seeded_data(seeded, desk, artifacts_dir):
     desk.goto("/balance/")
-    personal = int(desk.locator("#balance-table tbody td.personal").all_inner_texts()[-1])
+    personal = int(desk.locator("#balance-table tbody td.personal").all_text_contents()[-1])
     expected = _expected_months(seeded)
     month = timezone.now().astimezone(seeded.zone).strftime("%Y-%m")
     assert personal == expected[(month, Purpose.PERSONAL)]
@@ -124,7 +127,56 @@ def test_log_from_the_dashboard_in_one_click(seeded, desk):
     first = desk.locator("#attention li").first
     name = first.locator("a").first.inner_text()
     before = _number(desk, "last-30")
-    first.get_by_role("button", name="Log personal today").click()
+    first.get_by_role("button", name="Log a personal interaction").click()
     desk.wait_for_url("**/friendships/")
     assert desk.get_by_text(f"Logged a personal interaction with {name}.").is_visible()
     assert _number(desk, "last-30") == before + 1
+
+
+# The on-screen size of each visible SVG text: its computed font size times how much its SVG is scaled (the
+# drawn width over the viewBox's width).
+_SVG_TEXT_SIZES = """
+() => [...document.querySelectorAll("svg text")]
+  .filter((text) => text.getClientRects().length > 0)
+  .map((text) => {
+    const svg = text.ownerSVGElement;
+    const box = svg.viewBox.baseVal;
+    const scale = box && box.width ? svg.getBoundingClientRect().width / box.width : 1;
+    return {text: text.textContent, px: parseFloat(getComputedStyle(text).fontSize) * scale};
+  })
+"""
+
+
+@pytest.mark.parametrize("viewport", ["phone", "desk"])
+def test_the_charts_text_is_at_least_12_px_on_screen(request, seeded, viewport):
+    page = request.getfixturevalue(viewport)
+    for path in ("/friendships/", "/network/", "/balance/"):
+        page.goto(path)
+        sizes = page.evaluate(_SVG_TEXT_SIZES)
+        assert len(sizes) >= 6, f"{path}: no axis labels drawn"
+        small = [s for s in sizes if s["px"] < 12]
+        assert not small, f"{path} at {viewport}: {small}"
+        # The table is folded under the chart, and opens.
+        table = page.locator("table.chart-table")
+        assert not table.is_visible()
+        page.get_by_text("Show as table").click()
+        assert table.is_visible()
+
+
+def test_due_and_dashboard_rows_are_compact_on_a_phone(seeded, phone, artifacts_dir):
+    phone.goto("/due/")
+    items = phone.locator(".due-group .followups > li")
+    assert items.count() > 0
+    for box in [item.bounding_box() for item in items.all()]:
+        assert box["height"] < 120, box
+    # One button per follow-up; snooze and dismiss wait in its menu, which opens without JavaScript.
+    first = items.first
+    assert first.locator("button:visible").count() == 1
+    first.locator("details.menu summary").click()
+    assert first.get_by_role("button", name="Snooze").is_visible()
+    assert first.get_by_role("button", name="Dismiss this follow-up").is_visible()
+    phone.screenshot(path=str(artifacts_dir / "due-phone.png"), full_page=True)
+    for path in ("/friendships/", "/network/"):
+        phone.goto(path)
+        for box in [row.bounding_box() for row in phone.locator("#attention li").all()]:
+            assert box["height"] < 100, (path, box)
