@@ -184,6 +184,21 @@ class ContactFilters:
     status: str = Status.ACTIVE
     sort: str = Sort.NAME
 
+    @property
+    def narrowed(self) -> int:
+        """How many filters or orders differ from the defaults (the search box aside): the list shows its
+        filter panel open, and says how many, when any does."""
+        return sum(
+            [
+                bool(self.intention),
+                bool(self.circle),
+                bool(self.health),
+                self.tag_id is not None,
+                self.status != Status.ACTIVE,
+                self.sort != Sort.NAME,
+            ]
+        )
+
 
 def contacts_listed(user: User, filters: ContactFilters, today: dt.date) -> QuerySet[Contact]:
     """The user's contacts for the contacts list: searched, filtered and sorted, tags prefetched.

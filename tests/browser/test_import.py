@@ -31,7 +31,8 @@ def test_upload_a_vcard_watch_the_progress_bar_finish_and_find_the_people(
     monkeypatch.setattr(tasks.run_import, "delay", queued.append)
     path = tmp_path / "friends.vcf"
     path.write_text(CARDS, encoding="utf-8")
-    desk.get_by_role("link", name="Import / export").click()
+    desk.get_by_role("navigation", name="Main").get_by_role("link", name="More").click()
+    desk.get_by_role("link", name="Import and export").click()
     desk.get_by_label("File to import").set_input_files(str(path))
     desk.get_by_role("button", name="Show the preview").click()
     desk.get_by_text("Preview: nothing is saved yet").wait_for()
