@@ -20,8 +20,16 @@ NAV_TABS: dict[str, str] = {
     "event_edit": "events",
 }
 
+PHONE_TABS = frozenset({"capture", "due", "friendships", "network"})
+
 
 def kith(request: HttpRequest) -> dict[str, object]:
     match = getattr(request, "resolver_match", None)
     url_name = match.url_name if match else None
-    return {"allow_signup": settings.ALLOW_SIGNUP, "nav_tab": NAV_TABS.get(url_name or "", "more")}
+    nav_tab = NAV_TABS.get(url_name or "", "more")
+    return {
+        "allow_signup": settings.ALLOW_SIGNUP,
+        "nav_tab": nav_tab,
+        # The phone's tab bar has room for four places and More; the rest light up More.
+        "phone_tab": nav_tab if nav_tab in PHONE_TABS else "more",
+    }

@@ -34,7 +34,7 @@ class DateStyle:
 DATE_STYLES: dict[str, DateStyle] = {
     "dmy": DateStyle("1 Dec 2026", "day month year", "j M Y", "j M", "D j M Y", "M Y"),
     "mdy": DateStyle("Dec 1, 2026", "month day, year", "M j, Y", "M j", "D, M j, Y", "M Y"),
-    "iso": DateStyle("2026-12-01", "ISO: year-month-day", "Y-m-d", "m-d", "D Y-m-d", "Y-m"),
+    "iso": DateStyle("2026-12-01", "ISO: year-month-day", "Y-m-d", "Y-m-d", "D Y-m-d", "Y-m"),
     "dmy_numeric": DateStyle("01/12/2026", "day/month/year", "d/m/Y", "d/m", "D d/m/Y", "m/Y"),
     "mdy_numeric": DateStyle("12/01/2026", "month/day/year", "m/d/Y", "m/d", "D m/d/Y", "m/Y"),
 }

@@ -9,6 +9,7 @@ from typing import Any
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
 from django.core.exceptions import ValidationError
+from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts.choices import MAX_CADENCE_DAYS, Circle, Purpose
@@ -228,6 +229,26 @@ class SettingsForm(forms.ModelForm):
         return [self[name] for name in self.Meta.fields if name not in CADENCE_FIELDS]
 
 
+def password_recheck(user: User, password: str, request: HttpRequest | None) -> None:
+    """Check the password of someone already logged in (before deleting the account, making an API token,
+    turning two-factor login off), counted like a login attempt: a borrowed or stolen session must not be a
+    way to guess the password without limit. Raises ValidationError, code "rate_limited" or
+    "password_incorrect"."""
+    limit = login_limit()
+    user_key = f"user:{user.get_username().casefold()}"
+    keys = [user_key, f"ip:{client_ip(request)}"] if request else [user_key]
+    if not limit.claim(*keys):
+        raise ValidationError(
+            "Too many wrong passwords. Wait %(wait)s and try again.",
+            code="rate_limited",
+            params={"wait": limit.wait_text()},
+        )
+    if not user.check_password(password):
+        raise ValidationError("That is not your password.", code="password_incorrect")
+    limit.clear(user_key)
+    limit.refund(*keys[1:])
+
+
 class DeleteAccountForm(forms.Form):
     """Asks for the password again, so that a borrowed, still logged-in browser cannot delete the account."""
 
@@ -237,14 +258,19 @@ class DeleteAccountForm(forms.Form):
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
 
-    def __init__(self, user: User, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, user: User, *args: Any, request: HttpRequest | None = None, **kwargs: Any) -> None:
         self.user = user
+        self.request = request
         super().__init__(*args, **kwargs)
 
     def clean_password(self) -> str:
         password = self.cleaned_data["password"]
-        if not self.user.check_password(password):
-            raise ValidationError(
-                "That is not your password. Nothing was deleted.", code="password_incorrect"
-            )
+        try:
+            password_recheck(self.user, password, self.request)
+        except ValidationError as error:
+            if error.code == "password_incorrect":
+                raise ValidationError(
+                    "That is not your password. Nothing was deleted.", code="password_incorrect"
+                ) from None
+            raise
         return password

@@ -1,20 +1,24 @@
 from __future__ import annotations
 
+import datetime as dt
 import secrets
 import zoneinfo
 from collections.abc import Collection
 from functools import cache
+from typing import Any, ClassVar
 
-from django.contrib.auth.models import AbstractUser
+from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from accounts.choices import DEFAULT_CADENCE_DAYS, MAX_CADENCE_DAYS, Circle, Purpose
 from accounts.display import DATE_STYLE_CHOICES, DATE_STYLES, DEFAULT_DATE_STYLE
 from accounts.regions import validate_phone_region
-from accounts.signals import settings_changed
+from accounts.signals import sessions_ended, settings_changed
 
 
 @cache
@@ -66,6 +70,26 @@ class Weekday(models.IntegerChoices):
     SUNDAY = 6, "Sunday"
 
 
+class KithUserManager(UserManager["User"]):
+    """Django's user manager. Users it makes (`createsuperuser`, management commands, benchmarks) were made by
+    the operator, not by a visitor, so their addresses count as confirmed; sign-up and the admin's "add user"
+    save the model through a form instead and confirm from the link like everyone else."""
+
+    def create_user(
+        self, username: str, email: str | None = None, password: str | None = None, **extra_fields: Any
+    ) -> User:
+        user = super().create_user(username, email, password, **extra_fields)
+        user.addresses_mark_confirmed()
+        return user
+
+    def create_superuser(
+        self, username: str, email: str | None = None, password: str | None = None, **extra_fields: Any
+    ) -> User:
+        user = super().create_superuser(username, email, password, **extra_fields)
+        user.addresses_mark_confirmed()
+        return user
+
+
 class User(AbstractUser):
     """A Kith user and their settings. Every other object in Kith belongs to exactly one user."""
 
@@ -109,6 +133,11 @@ class User(AbstractUser):
     # When the digest tick next needs to look at this user; empty means "at the next tick", which is what a
     # new user or a changed schedule gets, so nothing outside the engine has to know the digest rules.
     next_digest_at = models.DateTimeField(null=True, blank=True, editable=False)
+    # Mixed into the session hash (get_session_auth_hash): "log out everywhere" renews it, which ends every
+    # session but the one that asked. Empty until then, so Django's own hash, and every session, stay valid.
+    session_secret = models.CharField(max_length=64, blank=True, default="", editable=False)
+
+    objects: ClassVar[KithUserManager] = KithUserManager()
 
     class Meta:
         constraints = [
@@ -147,6 +176,31 @@ class User(AbstractUser):
     def reminder_address(self) -> str:
         return self.reminder_email or self.email
 
+    def addresses(self) -> list[str]:
+        """The user's email addresses (the account's, the reminder address), case-folded, without repeats."""
+        return list(
+            dict.fromkeys(a.strip().casefold() for a in (self.email, self.reminder_email) if a.strip())
+        )
+
+    def addresses_mark_confirmed(self, now: dt.datetime | None = None) -> None:
+        """Count every address of the user as confirmed: for users the operator made (the command line, the
+        demo), who have no one to confirm them from a link."""
+        now = now or timezone.now()
+        for address in self.addresses():
+            AddressConfirmation.objects.update_or_create(
+                owner=self, address=address, defaults={"confirmed_at": now, "send_at": None}
+            )
+
+    def _get_session_auth_hash(self, secret: str | None = None) -> str:
+        if not self.session_secret:
+            return super()._get_session_auth_hash(secret=secret)  # type: ignore[misc]
+        return salted_hmac(
+            "accounts.User.session_auth_hash",
+            f"{self.password}\n{self.session_secret}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
+
     def cadence_days(self, purpose: str, circle: str) -> int:
         """The user's default cadence for one purpose and circle."""
         return getattr(self, f"{purpose}_{circle}_days")
@@ -179,6 +233,13 @@ class User(AbstractUser):
         self.next_digest_at = None
         self.save(update_fields=["digest_frequency", "next_digest_at"])
 
+    def sessions_end_all(self) -> None:
+        """Log out every session of the user, wherever it is: the session hash each one carries no longer
+        matches. The caller keeps its own session with update_session_auth_hash."""
+        self.session_secret = new_secret()
+        self.save(update_fields=["session_secret"])
+        sessions_ended.send(sender=type(self), user=self)
+
     def calendar_token_renew(self) -> None:
         """A new calendar feed address; the old one stops working at once."""
         self.calendar_token = new_secret()
@@ -206,3 +267,62 @@ class RateCounter(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope} {self.key_hash[:8]} {self.window_start:%Y-%m-%d %H:%M}: {self.count}"
+
+
+class AddressConfirmation(models.Model):
+    """One email address of a user (the account's or the reminder address, case-folded) and whether its owner
+    has confirmed it from the link sent to it (accounts.confirmations). Only a confirmed address receives
+    digests and test digests, or one in its grace period: the addresses stored before confirmation existed
+    kept receiving digests for 14 days (migration 0006). A row whose address the user no longer has is
+    deleted, so an address given up and taken back must be confirmed again.
+
+    The confirmation email is scheduled work in this row: `send_at` says when it is due (empty: none wanted);
+    a sender claims it by moving `send_at` one lease ahead with a conditional UPDATE and clears it once sent,
+    so it goes exactly once however many ticks and tasks look at it."""
+
+    owner = models.ForeignKey(User, on_delete=models.CASCADE, related_name="address_confirmations")
+    address = models.CharField(max_length=254)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    grace_until = models.DateTimeField(null=True, blank=True)
+    send_at = models.DateTimeField(null=True, blank=True)
+    send_attempts = models.PositiveSmallIntegerField(default=0)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "address"], name="addressconfirmation_unique"),
+        ]
+        indexes = [
+            # The beat tick's "confirmation emails waiting to be sent".
+            models.Index(
+                fields=["send_at"], condition=Q(send_at__isnull=False), name="addressconfirmation_send"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.address} ({'confirmed' if self.confirmed_at else 'waiting'})"
+
+    def receives_digests(self, now: dt.datetime) -> bool:
+        """Confirmed, or still in the grace period of an address stored before confirmation existed."""
+        return self.confirmed_at is not None or (self.grace_until is not None and now < self.grace_until)
+
+
+class LoginRecord(models.Model):
+    """One login, for the Security page's "recent logins" and the new-device email (accounts.devices). The
+    client address is kept coarse (a /24 or /48 network), which says where without saying who."""
+
+    owner = models.ForeignKey(User, on_delete=models.CASCADE, related_name="logins")
+    at = models.DateTimeField()
+    device_id = models.CharField(max_length=32)
+    user_agent = models.CharField(max_length=300, blank=True)
+    network = models.CharField(max_length=64, blank=True)
+    new_device = models.BooleanField(default=False)
+
+    class Meta:
+        indexes = [
+            # The Security page's "this user's recent logins, newest first".
+            models.Index(fields=["owner", "-at"], name="loginrecord_owner_at"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.owner_id} at {self.at:%Y-%m-%d %H:%M}"

@@ -4,6 +4,9 @@
 `changed`, the frozenset of field names that changed. The interactions app re-plans the user's follow-ups
 when one of `PLANNING_FIELDS` is among them; the contacts app re-normalises the user's phone numbers when
 `phone_region` is.
+
+`sessions_ended` is sent, with `user`, when the user logged out everywhere (`User.sessions_end_all`): the api
+app revokes their access tokens, which would otherwise outlive the sessions an intruder was shut out of.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ from django.dispatch import Signal
 from accounts.choices import Circle, Purpose
 
 settings_changed = Signal()
+sessions_ended = Signal()
 
 # The user settings that move follow-up due dates: local dates follow the time zone, and the cadence
 # defaults decide when each clock is due.

@@ -7,6 +7,9 @@ from celery import shared_task
 from django.contrib.auth.forms import PasswordResetForm
 from django.db import OperationalError
 
+from accounts.confirmations import confirmation_send, confirmations_send_due
+from accounts.devices import new_device_email_send
+
 
 @shared_task(autoretry_for=(OperationalError,), retry_backoff=5, retry_backoff_max=120, max_retries=5)
 def send_password_reset(email: str, domain: str, use_https: bool) -> str:
@@ -18,3 +21,21 @@ def send_password_reset(email: str, domain: str, use_https: bool) -> str:
         return "password reset: not an email address"
     form.save(domain_override=domain, use_https=use_https, extra_email_context={"site_name": "Kith"})
     return "password reset: handled"
+
+
+@shared_task(autoretry_for=(OperationalError,), retry_backoff=5, retry_backoff_max=120, max_retries=5)
+def send_address_confirmation(confirmation_id: int) -> str:
+    """The confirmation email of one address, if it is still due and this worker wins its claim."""
+    return f"confirmation {confirmation_id}: {confirmation_send(confirmation_id)}"
+
+
+@shared_task(autoretry_for=(OperationalError,), retry_backoff=5, retry_backoff_max=120, max_retries=5)
+def send_due_confirmations() -> str:
+    """The beat tick: the confirmation emails still due (a lost task's, migration 0006's)."""
+    return f"confirmations: {confirmations_send_due()}"
+
+
+@shared_task(autoretry_for=(OperationalError,), retry_backoff=5, retry_backoff_max=120, max_retries=5)
+def send_new_device_email(login_id: int) -> str:
+    """Tell a user about a login from a new device."""
+    return f"login {login_id}: {new_device_email_send(login_id)}"

@@ -17,12 +17,15 @@ from django.urls import reverse
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
+from accounts.confirmations import addresses_changed, addresses_status
 from accounts.display import date_style_suggest
 from accounts.forms import DeleteAccountForm, LoginForm, SettingsForm, SignupForm
 from accounts.models import User
 from accounts.pages import AuthenticatedHttpRequest
 from accounts.ratelimit import client_ip, password_reset_limit
+from accounts.security_views import confirmations_queue
 from accounts.tasks import send_password_reset
+from accounts.twofactor import login_pending_start, two_factor_enabled
 
 
 class _LoginView(auth_views.LoginView):
@@ -34,6 +37,15 @@ class _LoginView(auth_views.LoginView):
         if isinstance(form, LoginForm) and form.rate_limited:
             response.status_code = 429
         return response
+
+    def form_valid(self, form: AuthenticationForm) -> HttpResponse:
+        # With two-factor login on, the right password only leads to the code step (accounts.twofactor):
+        # nobody is logged in until the code is right.
+        user = form.get_user()
+        if two_factor_enabled(user):
+            login_pending_start(self.request, user, self.get_redirect_url())
+            return redirect("login_code")
+        return super().form_valid(form)
 
 
 # Django's login view (redirect to ?next=, CSRF, never cached), with the rate-limited form.
@@ -84,9 +96,12 @@ def signup(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = SignupForm(request.POST)
         if form.is_valid():
-            user = form.save()
-            auth_login(request, user)
+            with transaction.atomic():
+                user = form.save()
+                requested = addresses_changed(user)
+                auth_login(request, user)
             messages.success(request, "Welcome to Kith. Your account is ready.")
+            confirmations_queue(request, requested)
             return redirect(settings.LOGIN_REDIRECT_URL)
     else:
         form = SignupForm(
@@ -107,13 +122,17 @@ def settings_page(request: AuthenticatedHttpRequest) -> HttpResponse:
             # are saved with the settings or not at all.
             with transaction.atomic():
                 form.instance.settings_save(form.changed_data)
+                # A new reminder address is unconfirmed until its link is opened (accounts.confirmations).
+                requested = addresses_changed(form.instance)
             messages.success(request, "Settings saved.")
+            confirmations_queue(request, requested)
             return redirect("settings")
     else:
         form = SettingsForm(instance=user)
     # The feed's page lives in interactions; accounts only knows its URL name.
     calendar_url = settings.SITE_URL + reverse("calendar_feed", kwargs={"token": request.user.calendar_token})
-    return render(request, "accounts/settings.html", {"form": form, "calendar_url": calendar_url})
+    context = {"form": form, "calendar_url": calendar_url, "addresses": addresses_status(request.user)}
+    return render(request, "accounts/settings.html", context)
 
 
 @login_required
@@ -130,7 +149,7 @@ def calendar_renew(request: AuthenticatedHttpRequest) -> HttpResponse:
 def account_delete(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Delete the user and, through the owners' CASCADE keys, everything they own; then log out."""
     if request.method == "POST":
-        form = DeleteAccountForm(request.user, request.POST)
+        form = DeleteAccountForm(request.user, request.POST, request=request)
         if form.is_valid():
             with transaction.atomic():
                 request.user.delete()
@@ -138,6 +157,7 @@ def account_delete(request: AuthenticatedHttpRequest) -> HttpResponse:
             # Added after logout, which empties the session: the message travels in the messages cookie.
             messages.success(request, "Your account and everything in it are deleted.")
             return redirect("login")
-    else:
-        form = DeleteAccountForm(request.user)
+        refused = form.has_error("password", "rate_limited")
+        return render(request, "accounts/delete.html", {"form": form}, status=429 if refused else 200)
+    form = DeleteAccountForm(request.user)
     return render(request, "accounts/delete.html", {"form": form})

@@ -286,6 +286,8 @@ def _prepare_user(username: str, email: str, password_hash: str, start: dt.datet
     user.password = password_hash
     user.is_active = True
     user.save()
+    # The operator made this user on the command line: nobody is there to open a confirmation link.
+    user.addresses_mark_confirmed()
     return user
 
 

@@ -42,9 +42,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.choices import Purpose
+from accounts.confirmations import address_confirmed, address_receives_digests, users_receiving_digests
 from accounts.display import date_style_override, day_near
 from accounts.emails import email_make, email_send, email_site_domain
 from accounts.models import DigestFrequency, User
+from accounts.ratelimit import RateLimit
 from contacts import policy
 from contacts.models import Contact
 from contacts.policy import DigestSchedule, Reason
@@ -302,14 +304,40 @@ def digest_message(content: DigestContent) -> EmailMultiAlternatives:
         return email_make("digest", user.reminder_address, context, headers=headers)
 
 
-def digest_send_test(user: User, *, now: dt.datetime | None = None) -> int:
+def digest_test_limit() -> RateLimit:
+    """Test digests, per user and per address (settings read at call time)."""
+    return RateLimit("test-digest", settings.TEST_DIGEST_RATE_LIMIT, settings.TEST_DIGEST_RATE_WINDOW)
+
+
+@dataclass(frozen=True)
+class DigestTestResult:
+    """What came of asking for a test digest: `refused` ("no address", "unconfirmed", "rate limited", with
+    `wait` for the last), or sent, listing `count` follow-ups."""
+
+    address: str
+    refused: str = ""
+    wait: str = ""
+    count: int = 0
+
+
+def digest_send_test(user: User, *, now: dt.datetime | None = None) -> DigestTestResult:
     """Settings' "send me a test digest": today's digest as it would look now, marked as a test, to the
-    reminder address, whatever the schedule. It claims nothing and changes no follow-up. Returns how many
-    follow-ups it lists."""
+    reminder address, whatever the schedule. It claims nothing and changes no follow-up.
+
+    Anyone can sign up and type any address, so it goes only to an address its owner confirmed (a grace
+    period is not enough), and only so often per user and per address (`digest_test_limit`)."""
+    address = user.reminder_address
+    if not address:
+        return DigestTestResult(address, refused="no address")
+    if not address_confirmed(user, address):
+        return DigestTestResult(address, refused="unconfirmed")
+    limit = digest_test_limit()
+    if not limit.claim(f"user:{user.pk}", f"address:{address.strip().casefold()}"):
+        return DigestTestResult(address, refused="rate limited", wait=limit.wait_text())
     content = digest_content(user, user_today(user, now), test=True)
     assert content is not None
     email_send(digest_message(content))
-    return len(content.followup_ids)
+    return DigestTestResult(address, count=len(content.followup_ids))
 
 
 # The engine -----------------------------------------------------------------------------------------------
@@ -350,13 +378,16 @@ def _digests_create_batch(users: list[User], now: dt.datetime) -> None:
     1. The local date due now and the next moment to look, from the policy, once per distinct schedule
        (time zone, hour, frequency, weekday): most users share a few.
     2. Per distinct due date (a few at any moment), one query for the owners with something to send; a user
-       with nothing due, or with no address to send to, gets no row (no digest).
+       with nothing due, or with no address the digest may go to (none, or one not confirmed and past its
+       grace period: accounts.confirmations), gets no row (no digest). Their follow-ups stay scheduled, on
+       the Due page, and go in the first digest after the address is confirmed.
     3. One insert that skips rows already there on (owner, local_date): a second or concurrent tick, or a
        digest already sent today, leaves the existing row as it is.
     4. One UPDATE of `next_digest_at`, guarded per schedule: a user whose time zone, hour, frequency or
        weekday is no longer the one read keeps the value a settings change gave them.
     """
     by_schedule: dict[DigestSchedule, list[User]] = defaultdict(list)
+    receiving = users_receiving_digests(users, now)
     for user in users:
         by_schedule[DigestSchedule.from_user(user)].append(user)
     due: dict[dt.date, list[int]] = defaultdict(list)
@@ -364,7 +395,7 @@ def _digests_create_batch(users: list[User], now: dt.datetime) -> None:
     for schedule, group in by_schedule.items():
         due_on = policy.digest_due_on(schedule, now)
         if due_on is not None:
-            due[due_on] += [user.pk for user in group if user.reminder_address]
+            due[due_on] += [user.pk for user in group if user.pk in receiving]
         moves.append(
             When(
                 Q(
@@ -507,7 +538,8 @@ def digest_send(digest_id: int, *, now: dt.datetime | None = None) -> str:
     1. Claim: UPDATE ... SET status=claimed, lease, attempts+1 WHERE it is pending, failed and due for a
        retry, or claimed with an expired lease. Zero rows means another worker has it or it is done.
     2. Build the content now, from the current rows: something closed since the tick is left out, and a
-       digest left with nothing to say is skipped.
+       digest left with nothing to say, or with no address it may go to any more, is skipped (its
+       follow-ups stay scheduled).
     3. Send, with no transaction or lock open.
     4. In one transaction: the follow-ups it listed go scheduled/snoozed -> sent, the digest records its
        Message-ID. On failure the error is recorded and the digest waits for its backoff.
@@ -523,7 +555,12 @@ def digest_send(digest_id: int, *, now: dt.datetime | None = None) -> str:
     user = digest.owner
     try:
         content = None
-        if user.digest_frequency != DigestFrequency.OFF and user.reminder_address:
+        # The address may have changed, or its grace period ended, since the tick made the row.
+        if (
+            user.digest_frequency != DigestFrequency.OFF
+            and user.reminder_address
+            and address_receives_digests(user, user.reminder_address, now)
+        ):
             content = digest_content(user, digest.local_date)
         if content is None:
             _digest_finish(digest, DigestStatus.SKIPPED)

@@ -34,6 +34,13 @@ class UserFactory(factory.django.DjangoModelFactory):
         if create:
             obj.save()
 
+    @factory.post_generation
+    def confirmed(obj, create, extracted, **kwargs):
+        """Addresses count as confirmed (accounts.confirmations) unless `confirmed=False` is passed: most
+        tests are about something else than confirming an address."""
+        if create and extracted is not False:
+            obj.addresses_mark_confirmed()
+
 
 class TagFactory(factory.django.DjangoModelFactory):
     class Meta:

@@ -492,7 +492,8 @@ def test_the_tick_asks_the_database_as_often_for_fifty_users_as_for_five(frozen)
         with CaptureQueriesContext(connection) as captured:
             assert len(digests_due(MONDAY_8AM)) == count
         counts.append(len(captured.captured_queries))
-    assert counts[0] == counts[1] <= 10
+    # One of them asks which of the batch's reminder addresses are confirmed (or in their grace period).
+    assert counts[0] == counts[1] <= 11
     assert Digest.objects.count() == 55
 
 

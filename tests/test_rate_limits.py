@@ -169,3 +169,20 @@ def test_forty_simultaneous_login_guesses_have_exactly_the_limit_checked(setting
     assert Counter(statuses) == Counter({200: 10, 429: 30})
     response = Client().post(reverse("login"), {"username": "alice", "password": PASSWORD})
     assert response.status_code == 429
+
+
+@pytest.mark.parametrize("page", ["api_tokens", "account_delete"])
+def test_a_logged_in_session_cannot_guess_the_password_without_limit(db, client, settings, page):
+    """Making a token and deleting the account ask for the password again; a borrowed session that guesses
+    it is counted like a login, and once refused even the right password waits for the next window."""
+    settings.LOGIN_RATE_LIMIT = 3
+    user = UserFactory()
+    client.force_login(user)
+    data = {"name": "script", "scope": "write", "password": "not it"}
+    answers = [client.post(reverse(page), data).status_code for _ in range(4)]
+    assert 429 not in answers[:3]
+    assert answers[3] == 429
+    refused = client.post(reverse(page), {**data, "password": PASSWORD})
+    assert refused.status_code == 429
+    user.refresh_from_db()
+    assert user.is_active and not user.access_tokens.exists()

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.choices import Circle, Intention, Purpose, Setting
+from accounts.models import AddressConfirmation
 from contacts.models import Contact, Tag
 from followups.engine import contacts_refresh_next_followup
 from followups.models import FollowUp, FollowUpState
@@ -413,3 +414,14 @@ def test_a_backup_damaged_half_way_restores_nothing(alice, bob):
     assert not Interaction.objects.filter(owner=bob).exists()
     bob.refresh_from_db()
     assert bob.time_zone == "Europe/London"
+
+
+def test_a_restored_reminder_address_is_asked_to_confirm_not_dropped_silently(alice, bob):
+    alice.reminder_email = "alice.reminders@example.com"
+    alice.save()
+    restored = backup_build(alice)
+    backup_restore(bob, json.loads(json.dumps(restored)))
+    bob.refresh_from_db()
+    assert bob.reminder_email == "alice.reminders@example.com"
+    row = AddressConfirmation.objects.get(owner=bob, address="alice.reminders@example.com")
+    assert row.confirmed_at is None and row.send_at is not None, "its confirmation email is due"

@@ -23,6 +23,7 @@ from django.db.models import Model
 from django.utils import timezone
 
 from accounts.choices import Circle, Purpose
+from accounts.confirmations import addresses_changed
 from accounts.dates import EARLIEST_YEAR, LATEST_YEAR, date_in_bounds
 from accounts.models import User
 from contacts.actions import phone_e164
@@ -256,6 +257,9 @@ def _settings_restore(owner: User, settings: dict[str, Any]) -> None:
     owner.next_digest_at = None
     _check(owner, exclude=[f.name for f in User._meta.fields if f.name not in SETTINGS_FIELDS])
     owner.save()
+    # A restored reminder address is a new one to confirm: its email is due now, and the beat tick sends it
+    # (the digest must not stop silently for an address nobody was asked about).
+    addresses_changed(owner)
 
 
 def _tags_restore(owner: User, names: list[Any]) -> dict[str, Tag]:

@@ -1,0 +1,118 @@
+"""Keyset ("cursor") pagination over any ordered queryset: the next page starts after the last row's sort
+key instead of at an offset, so rows added or deleted meanwhile never shift a page, and page 500 costs what
+page 1 does (the index serving the order is read from the cursor on).
+
+The keys are read from the queryset's own `order_by`, so a list keeps one definition of its order (e.g.
+`contacts.queries.contacts_listed`). Every key must be a column or expression; nulls are placed explicitly
+(an OrderBy's nulls_last, else first), so SQLite and PostgreSQL agree. The order must end with a unique key
+(`id`), or rows sharing a key could be skipped. The cursor is signed: a client can only hand back one this
+module made, and it carries sort values only, never a filter, so it cannot widen what the queryset shows.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.core import signing
+from django.db.models import F, Model, Q, QuerySet
+from django.db.models.expressions import OrderBy
+
+_SALT = "accounts.keyset"
+
+
+class BadCursor(ValueError):
+    """A cursor this module did not make, or made for another order."""
+
+
+@dataclass(frozen=True)
+class _Key:
+    alias: str
+    expression: Any
+    descending: bool
+    nulls_last: bool
+
+    def order(self) -> OrderBy:
+        return OrderBy(
+            F(self.alias),
+            descending=self.descending,
+            nulls_last=True if self.nulls_last else None,
+            nulls_first=None if self.nulls_last else True,
+        )
+
+    def after(self, value: Any) -> Q:
+        """Rows strictly after `value` on this key alone."""
+        if value is None:
+            return Q(**{f"{self.alias}__isnull": False}) if not self.nulls_last else Q(pk__in=[])
+        beyond = Q(**{f"{self.alias}__{'lt' if self.descending else 'gt'}": value})
+        return beyond | Q(**{f"{self.alias}__isnull": True}) if self.nulls_last else beyond
+
+    def equal(self, value: Any) -> Q:
+        return Q(**{f"{self.alias}__isnull": True}) if value is None else Q(**{self.alias: value})
+
+
+def _keys(queryset: QuerySet[Any]) -> list[_Key]:
+    keys = []
+    for i, item in enumerate(queryset.query.order_by):
+        alias = f"keyset_{i}"
+        if isinstance(item, str):
+            keys.append(_Key(alias, F(item.lstrip("-")), item.startswith("-"), False))
+        elif isinstance(item, OrderBy):
+            keys.append(_Key(alias, item.expression, item.descending, bool(item.nulls_last)))
+        else:
+            keys.append(_Key(alias, item, False, False))
+    if not keys:
+        raise ValueError("Keyset pagination needs an ordered queryset.")
+    return keys
+
+
+def _dump(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return {"dt": value.isoformat()}
+    if isinstance(value, dt.date):
+        return {"d": value.isoformat()}
+    return value
+
+
+def _load(value: Any) -> Any:
+    if isinstance(value, dict):
+        if "dt" in value:
+            return dt.datetime.fromisoformat(value["dt"])
+        if "d" in value:
+            return dt.date.fromisoformat(value["d"])
+        raise BadCursor("unknown value")
+    return value
+
+
+@dataclass
+class KeysetPage[M: Model]:
+    items: list[M]
+    next_cursor: str | None
+
+
+def keyset_page[M: Model](queryset: QuerySet[M], cursor: str | None, size: int) -> KeysetPage[M]:
+    """One page of `size` rows of `queryset` in its own order, starting after `cursor` (None: the first)."""
+    keys = _keys(queryset)
+    signature = [repr(k.expression) + ("-" if k.descending else "+") for k in keys]
+    queryset = queryset.annotate(**{k.alias: k.expression for k in keys}).order_by(*(k.order() for k in keys))
+    if cursor:
+        try:
+            data = signing.loads(cursor, salt=_SALT)
+            if data.get("o") != signature or len(data.get("v", [])) != len(keys):
+                raise BadCursor("another order")
+            values = [_load(v) for v in data["v"]]
+        except (signing.BadSignature, AttributeError, TypeError, ValueError) as error:
+            raise BadCursor(str(error)) from error
+        condition = Q(pk__in=[])
+        for i in reversed(range(len(keys))):
+            condition = keys[i].after(values[i]) | (keys[i].equal(values[i]) & condition)
+        queryset = queryset.filter(condition)
+    rows = list(queryset[: size + 1])
+    items, more = rows[:size], len(rows) > size
+    next_cursor = None
+    if more and items:
+        last = items[-1]
+        values = [_dump(getattr(last, k.alias)) for k in keys]
+        next_cursor = signing.dumps({"o": signature, "v": values}, salt=_SALT, compress=True)
+    return KeysetPage(items, next_cursor)

@@ -1,0 +1,29 @@
+"""What accounts does when Django's auth signals fire: record each login, and queue the new-device email."""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+from django.contrib.auth.signals import user_logged_in
+from django.db import transaction
+from django.http import HttpRequest
+
+from accounts.confirmations import address_alerts
+from accounts.devices import login_record
+from accounts.models import User
+from accounts.tasks import send_new_device_email
+
+
+def login_recorded(sender: object, request: HttpRequest | None, user: User, **kwargs: Any) -> None:
+    """`user_logged_in`: record the login; one from a new device is told to the user by email, when they
+    have a confirmed address, once this request's transaction has committed."""
+    if request is None:
+        return
+    record = login_record(user, request)
+    if record.new_device and address_alerts(user):
+        transaction.on_commit(partial(send_new_device_email.delay, record.pk))
+
+
+def connect() -> None:
+    user_logged_in.connect(login_recorded, dispatch_uid="accounts.login_recorded")
