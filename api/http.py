@@ -1,0 +1,55 @@
+"""HTTP semantics the routes share: entity tags (`ETag`, `If-None-Match` -> 304, `If-Match` -> 412), the
+status codes each kind of operation can answer with, and the path parameter type of an object's id."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Annotated, Any
+
+from django.http import HttpRequest, HttpResponse
+from ninja import Path, Schema
+
+from api.problems import ApiProblem, Problem
+
+# The largest id a database column holds: a larger one in a path is a 422, never an overflow inside the
+# database driver.
+MAX_ID = 2**63 - 1
+Id = Annotated[int, Path(ge=1, le=MAX_ID)]
+# What accounts.keyset cursors are made of (django.core.signing's URL-safe alphabet).
+CURSOR_PATTERN = r"^[A-Za-z0-9_:.\-]*$"
+
+# Every status an operation can return besides its successes, by kind of operation.
+READ_ONE: dict[int, Any] = {304: None, 401: Problem, 404: Problem, 422: Problem, 429: Problem}
+READ_LIST: dict[int, Any] = {304: None, 401: Problem, 404: Problem, 422: Problem, 429: Problem}
+WRITE: dict[int, Any] = {400: Problem, 401: Problem, 403: Problem, 404: Problem, 422: Problem, 429: Problem}
+WRITE_IF_MATCH: dict[int, Any] = {**WRITE, 412: Problem}
+
+
+def etag_of(body: Schema) -> str:
+    return '"' + hashlib.sha256(body.model_dump_json().encode()).hexdigest()[:32] + '"'
+
+
+def _tags(header: str) -> set[str]:
+    return {tag.strip().removeprefix("W/") for tag in header.split(",") if tag.strip()}
+
+
+def conditional_get[S: Schema](request: HttpRequest, response: HttpResponse, body: S) -> S | HttpResponse:
+    """The body with its ETag, or 304 Not Modified when the client's If-None-Match names it already."""
+    tag = etag_of(body)
+    sent = request.headers.get("If-None-Match", "")
+    if sent and (sent.strip() == "*" or tag in _tags(sent)):
+        not_modified = HttpResponse(status=304)
+        not_modified["ETag"] = tag
+        return not_modified
+    response["ETag"] = tag
+    return body
+
+
+def check_if_match(request: HttpRequest, current: Schema) -> None:
+    """A write sent with If-Match goes ahead only while the resource is still the one the client read
+    (412 otherwise); without the header it is last-write-wins."""
+    sent = request.headers.get("If-Match", "")
+    if sent and sent.strip() != "*" and etag_of(current) not in _tags(sent):
+        raise ApiProblem(
+            412, "The resource changed since you read it: read it again and send its new ETag in If-Match."
+        )
