@@ -11,7 +11,7 @@ from accounts.choices import Circle, Intention
 from accounts.dates import EARLIEST_YEAR, LATEST_YEAR, year_check
 from accounts.models import User
 from contacts.actions import TAG_MAX_LENGTH, BulkAction, tag_names_parse
-from contacts.models import Contact, Tag
+from contacts.models import Contact, MyCard, Tag
 from contacts.policy import Health
 from contacts.queries import ContactFilters, Sort, Status
 from contacts.text import MAX_QUERY_LENGTH
@@ -232,3 +232,12 @@ class ContactForm(forms.ModelForm):
         if len(names) > MAX_TAGS:
             raise ValidationError(f"At most {MAX_TAGS} tags.")
         return names
+
+
+class MyCardForm(forms.ModelForm):
+    """The user's own card, as people will scan it."""
+
+    class Meta:
+        model = MyCard
+        fields = ["name", "email", "phone", "company", "job_title", "url"]
+        widgets = {"phone": forms.TextInput(attrs={"type": "tel", "autocomplete": "tel"})}

@@ -328,3 +328,23 @@ class PhoneNumber(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+
+class MyCard(models.Model):
+    """The user's own card: what they hand to people they meet, as a QR code at events (contacts.mycard)."""
+
+    owner = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="my_card")
+    name = models.CharField(max_length=200, blank=True)
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=40, blank=True)
+    company = models.CharField(max_length=200, blank=True)
+    job_title = models.CharField("title", max_length=200, blank=True)
+    url = models.URLField("link", blank=True, help_text="A page about you: a website, a profile.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return self.name or "My card"
+
+    @property
+    def is_empty(self) -> bool:
+        return not any([self.name, self.email, self.phone, self.company, self.job_title, self.url])

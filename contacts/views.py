@@ -12,6 +12,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.choices import Circle, Intention
@@ -28,8 +29,9 @@ from contacts.actions import (
     contact_update,
     contacts_bulk_change,
 )
-from contacts.forms import BulkChangeForm, ContactForm, ContactListForm, RelationshipForm
+from contacts.forms import BulkChangeForm, ContactForm, ContactListForm, MyCardForm, RelationshipForm
 from contacts.models import Contact
+from contacts.mycard import my_card_get, my_card_svg
 from contacts.queries import contact_duplicates, contact_health_on, contacts_listed
 
 CONTACTS_PER_PAGE = 25
@@ -170,3 +172,26 @@ def contact_duplicates_view(request: AuthenticatedHttpRequest) -> HttpResponse:
     )
     context = {"duplicates": matches, "choose": request.GET.get("choose") == "1"}
     return render(request, "contacts/_duplicates.html", context)
+
+
+# My card ----------------------------------------------------------------------------------------------------
+
+
+@login_required
+@require_GET
+def my_card(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The user's card as a QR code (a vCard) to show across a table; the service worker keeps it offline."""
+    card = my_card_get(request.user)
+    qr = None if card.is_empty else mark_safe(my_card_svg(card))  # segno's own markup: no user text unescaped
+    return render(request, "contacts/my_card.html", {"card": card, "qr": qr})
+
+
+@login_required
+def my_card_edit(request: AuthenticatedHttpRequest) -> HttpResponse:
+    card = my_card_get(request.user)
+    form = MyCardForm(request.POST or None, instance=card)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, "Saved your card.")
+        return redirect("my_card")
+    return render(request, "contacts/my_card_form.html", {"form": form})

@@ -50,6 +50,31 @@ def capture_events(owner: User, today: dt.date) -> tuple[list[Event], list[Event
     return spanning, recent
 
 
+def event_start(
+    owner: User, *, name: str, place: str, setting: str, day: dt.date, client_key: str = ""
+) -> Event:
+    """Today's event, started from quick capture. An event a phone started offline carries its own key: sent
+    again (its answer was lost, or the outbox and a page both sent it), it returns the event saved the first
+    time, and a request racing another with the same key loses at the database's unique key."""
+    saved = Event.objects.filter(owner=owner, client_key=client_key).first() if client_key else None
+    if saved is not None:
+        return saved
+    try:
+        with transaction.atomic():
+            return Event.objects.create(
+                owner=owner,
+                name=name,
+                place=place,
+                setting=setting,
+                start_date=day,
+                client_key=client_key or None,
+            )
+    except IntegrityError:
+        if not client_key:
+            raise
+        return Event.objects.get(owner=owner, client_key=client_key)
+
+
 def capture_moment(event: Event, now: dt.datetime, zone: dt.tzinfo) -> dt.datetime:
     """When a meeting captured now took place: now during the event; otherwise (capturing afterwards) noon
     local time on its last day, as a date-only interaction is kept."""

@@ -84,9 +84,16 @@ class CaptureEventForm(forms.ModelForm):
         labels = {"name": "Event name"}
         widgets = {"setting": forms.RadioSelect}
 
+    # The key of an event started offline (static/js/outbox.js), so that sending it twice saves it once.
+    client_key = forms.RegexField(
+        required=False, max_length=ROW_KEY_MAX_LENGTH, regex=r"^[A-Za-z0-9_-]+$", widget=forms.HiddenInput
+    )
+
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         cast(forms.ChoiceField, self.fields["setting"]).choices = Setting.choices
+        # Most events people capture at are informal; one tap changes it, and none is needed to start.
+        self.fields["setting"].initial = Setting.INFORMAL
 
 
 class CaptureRowForm(forms.Form):

@@ -19,6 +19,9 @@ class Event(models.Model):
     place = models.CharField(max_length=200, blank=True)
     setting = models.CharField(max_length=8, choices=Setting.choices)
     notes = models.TextField(blank=True)
+    # The key a phone gave an event started offline (static/js/outbox.js): sending it again, after a lost
+    # answer or from another tab, finds the event saved the first time (interactions.capture.event_start).
+    client_key = models.CharField(max_length=64, null=True, blank=True, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -31,6 +34,11 @@ class Event(models.Model):
                 name="event_ends_after_start",
             ),
             models.UniqueConstraint(fields=["id", "owner"], name="event_id_owner"),
+            models.UniqueConstraint(
+                fields=["owner", "client_key"],
+                condition=Q(client_key__isnull=False),
+                name="event_client_key_once",
+            ),
         ]
         indexes = [
             # Events list, newest first; "today's event" looks up events spanning a date.

@@ -13,6 +13,9 @@ urlpatterns = [
     path("capture/", views.capture_start, name="capture"),
     path("capture/<int:pk>/", views.capture_event, name="capture_event"),
     path("capture/rows/<int:pk>/", views.capture_row, name="capture_row"),
+    # An event started offline: its page, kept by the service worker, and its rows, sent by its client key.
+    path("capture/offline/", views.capture_offline, name="capture_offline"),
+    path("capture/key/<slug:client_key>/", views.capture_keyed, name="capture_keyed"),
     # The contact page shows interactions, so it is served here; config/urls.py includes these patterns
     # before contacts.urls, which holds the pages about contacts alone under the same prefix.
     path("contacts/<int:pk>/", views.contact_detail, name="contact_detail"),

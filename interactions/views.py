@@ -15,7 +15,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, F, Prefetch
 from django.db.models.functions import Lower
 from django.forms import RegexField
-from django.http import HttpResponse, HttpResponseNotAllowed, QueryDict
+from django.http import Http404, HttpResponse, HttpResponseNotAllowed, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -33,9 +33,17 @@ from interactions.actions import (
     interaction_log,
     interaction_update,
 )
-from interactions.capture import capture_events, capture_row_correct, capture_row_save, capture_rows
+from interactions.capture import (
+    capture_events,
+    capture_row_correct,
+    capture_row_save,
+    capture_rows,
+    event_start,
+)
 from interactions.forms import CaptureEventForm, CaptureRowForm, EventForm, InteractionForm
 from interactions.models import Event, Interaction, Kind, Participation
+from interactions.outbox import outbox_refusal
+from interactions.scan import ScanError, scan_fill
 
 
 @login_required
@@ -142,9 +150,13 @@ class CaptureRow:
     duplicates: Sequence[Contact] = ()
     # Saved by this request from a blank row: static/js/kith.js then adds the next blank row.
     just_created: bool = False
+    # Where a row of an event started offline is sent: by the event's client key (capture_offline).
+    action_url: str = ""
 
     @property
     def action(self) -> str:
+        if self.action_url:
+            return self.action_url
         if self.participation is not None:
             return reverse("capture_row", args=[self.participation.pk])
         return reverse("capture_event", args=[self.event.pk])
@@ -222,11 +234,19 @@ def capture_start(request: AuthenticatedHttpRequest) -> HttpResponse:
     """Quick capture, step one: pick today's event, or create it (name, place, setting) in one step."""
     today = timezone.localdate()
     if request.method == "POST":
+        if (refused := outbox_refusal(request)) is not None:
+            return refused
         form = CaptureEventForm(request.POST)
         if form.is_valid():
-            event = form.save(commit=False)
-            event.owner, event.start_date = request.user, today
-            event.save()
+            data = form.cleaned_data
+            event = event_start(
+                request.user,
+                name=data["name"],
+                place=data["place"],
+                setting=data["setting"],
+                day=today,
+                client_key=data["client_key"],
+            )
             return redirect("capture_event", pk=event.pk)
     else:
         form = CaptureEventForm()
@@ -243,9 +263,19 @@ def capture_event(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     event = get_owned_or_404(Event, request.user, pk=pk)
     if request.method != "POST":
         return _capture_page(request, event)
-    user = request.user
-    form = _capture_form(user, event, request.POST)
-    if not form.is_valid():
+    if (refused := outbox_refusal(request)) is not None:
+        return refused
+    user, scan_error = request.user, ""
+    data: QueryDict = request.POST
+    if (photo := request.FILES.get("photo")) is not None:
+        try:
+            data = scan_fill(request.POST, photo)
+        except ScanError as error:
+            scan_error = str(error)
+    form = _capture_form(user, event, data)
+    if not form.is_valid() or scan_error:
+        if scan_error:
+            form.add_error(None, scan_error)
         key = form.data.get("row_key", "")
         pattern = cast(RegexField, form.fields["row_key"]).regex
         key = key if pattern.match(key) and len(key) <= 64 else uuid.uuid4().hex
@@ -272,6 +302,33 @@ def capture_event(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     saved = _saved_row(user, event, participation)
     saved.just_created = True
     return _capture_row_response(request, event, saved)
+
+
+@login_required
+def capture_keyed(request: AuthenticatedHttpRequest, client_key: str) -> HttpResponse:
+    """A row of an event started offline, sent by the event's client key: the outbox sends the event first,
+    so a row that arrives before it is answered 409 (try again soon) and kept on the phone. Another user's
+    key is not found, as any id of theirs."""
+    event = owned(Event, request.user).filter(client_key=client_key).first()
+    if event is not None:
+        return capture_event(request, event.pk)
+    if request.method != "POST" or Event.objects.filter(client_key=client_key).exists():
+        raise Http404("No such event.")
+    return HttpResponse("Its event has not reached the server yet.", status=409, content_type="text/plain")
+
+
+@login_required
+def capture_offline(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The capture screen of an event started without a connection: the service worker keeps this page, and
+    static/js/outbox.js fills in the event from the phone's outbox; its rows are sent by the event's key."""
+    event = Event(owner=request.user, name="", setting=Setting.INFORMAL, start_date=timezone.localdate())
+    url = reverse("capture_keyed", args=["__event__"])
+    row = _new_row(request.user, event)
+    row.action_url = url
+    template_row = _new_row(request.user, event, key="__key__")
+    template_row.action_url = url
+    context = {"event": event, "new_row": row, "template_row": template_row}
+    return render(request, "interactions/capture_offline.html", context)
 
 
 @login_required
