@@ -82,8 +82,10 @@ INSTALLED_APPS = [
     "followups",
     "dashboards",
     "transfer",
+    "api",
     "demo",
-    "django.contrib.admin",
+    # The admin site, open only to staff whose session passed two-factor login (accounts.admin_site).
+    "accounts.admin_site.KithAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -91,6 +93,9 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django_htmx",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
 ]
 
 MIDDLEWARE = [
@@ -100,11 +105,15 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Marks request.user.is_verified() for a session that passed two-factor login (accounts.twofactor).
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "accounts.middleware.UserTimezoneMiddleware",
+    # Sets the signed device cookie on a login's response, so the next login from this browser is known.
+    "accounts.devices.DeviceCookieMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -263,6 +272,9 @@ SECURE_CSP = {
     "base-uri": [CSP.NONE],
     "frame-ancestors": [CSP.NONE],
     "form-action": [CSP.SELF],
+    # The installable app (config/pwa.py): its service worker and manifest come from Kith itself.
+    "worker-src": [CSP.SELF],
+    "manifest-src": [CSP.SELF],
 }
 
 # HTTPS hardening follows the scheme of SITE_URL: an https site gets secure cookies, HSTS and a redirect.
@@ -301,6 +313,24 @@ PASSWORD_RESET_RATE_WINDOW = int(env("PASSWORD_RESET_RATE_WINDOW", str(60 * 60))
 # Behind a reverse proxy (TRUST_PROXY_HEADERS, above) every request comes from the proxy's address, so the
 # limiter reads the client's address from the X-Forwarded-For entry that proxy appended.
 RATE_LIMIT_TRUST_FORWARDED_FOR = env_bool("TRUST_PROXY_HEADERS", False)
+# The API (api.auth): requests per token (or per signed-in user, from the browser) in a window of seconds.
+API_RATE_LIMIT = int(env("API_RATE_LIMIT", "600"))
+API_RATE_WINDOW = int(env("API_RATE_WINDOW", "60"))
+# Confirmation emails people ask for (a new address saved, "send the link again") and test digests, each per
+# user and per address in a window of seconds (accounts.confirmations, followups.digests).
+ADDRESS_CONFIRMATION_RATE_LIMIT = int(env("ADDRESS_CONFIRMATION_RATE_LIMIT", "3"))
+ADDRESS_CONFIRMATION_RATE_WINDOW = int(env("ADDRESS_CONFIRMATION_RATE_WINDOW", str(60 * 60)))
+TEST_DIGEST_RATE_LIMIT = int(env("TEST_DIGEST_RATE_LIMIT", "3"))
+TEST_DIGEST_RATE_WINDOW = int(env("TEST_DIGEST_RATE_WINDOW", str(60 * 60)))
+# Two-factor login (accounts.twofactor): wrong codes allowed per user and per client address in a window of
+# seconds. This limit is the only throttle: django-otp's own per-device back-off is off (factor 0), since it
+# refuses even the right code for a while after a typo and says nothing about why.
+TWO_FACTOR_RATE_LIMIT = int(env("TWO_FACTOR_RATE_LIMIT", "5"))
+TWO_FACTOR_RATE_WINDOW = int(env("TWO_FACTOR_RATE_WINDOW", str(15 * 60)))
+OTP_TOTP_THROTTLE_FACTOR = 0
+OTP_STATIC_THROTTLE_FACTOR = 0
+# The name authenticator apps show beside the account.
+OTP_TOTP_ISSUER = "Kith"
 
 # Follow-ups and digests (followups.digests)
 # One beat tick every five minutes finds the users whose local digest time has come and queues their digests.
@@ -309,6 +339,12 @@ RATE_LIMIT_TRUST_FORWARDED_FOR = env_bool("TRUST_PROXY_HEADERS", False)
 CELERY_BEAT_SCHEDULE = {
     "send-due-digests": {
         "task": "interactions.tasks.send_due_digests",
+        "schedule": 5 * 60.0,
+        "options": {"expires": 4 * 60},
+    },
+    # Confirmation emails still due: those a lost task left, and the ones migration accounts/0006 asked for.
+    "send-due-confirmations": {
+        "task": "accounts.tasks.send_due_confirmations",
         "schedule": 5 * 60.0,
         "options": {"expires": 4 * 60},
     },

@@ -80,10 +80,16 @@ class Dashboard:
         """Each person needing attention with what their lateness is worded from: their open follow-up
         (as on the Due page, snoozes included), else the day their clock fell due (today minus how far
         past its cadence it is). The overdue score orders the list but is never printed."""
-        return [
+        lines = [
             (item, item.followup or self.today - dt.timedelta(days=max(item.elapsed - item.cadence, 0)))
             for item in self.attention
         ]
+        # Someone snoozed into the days ahead has been dealt with for now: they go after those still waiting,
+        # in the same order among themselves, so a snooze from the dashboard visibly moves them down.
+        return sorted(lines, key=lambda line: self._snoozed_ahead(line[1]))
+
+    def _snoozed_ahead(self, due: FollowUp | dt.date) -> bool:
+        return isinstance(due, FollowUp) and due.snoozed_until is not None and due.snoozed_until > self.today
 
     @property
     def title(self) -> str:

@@ -38,19 +38,22 @@ from followups.models import FollowUp
 
 def _followups_answer(request: AuthenticatedHttpRequest, followup: FollowUp, done: str) -> HttpResponse:
     """Answer a POST on a follow-up: the fragment htmx swaps in (the contact page's follow-ups or the Due
-    list, as the form says), or, without JavaScript, a redirect back with a message."""
-    if wants_partial(request):
-        if request.POST.get("from") == "contact":
-            return render(request, "followups/_contact_followups.html", {"contact": followup.contact})
-        return _due_page(request, partial=True)
+    list, as the form's `from` says), or a redirect back with a message."""
+    origin = request.POST.get("from")
+    if wants_partial(request) and origin == "contact":
+        return render(request, "followups/_contact_followups.html", {"contact": followup.contact})
+    if wants_partial(request) and origin == "due":
+        return _due_page(request, partial=True, status=done)
+    # Without JavaScript, or from a dashboard (whose htmx follows the redirect and swaps the fresh dashboard
+    # in, the message with it).
     messages.success(request, done)
     return redirect(next_url(request, reverse("due")))
 
 
-def _due_page(request: AuthenticatedHttpRequest, *, partial: bool = False) -> HttpResponse:
+def _due_page(request: AuthenticatedHttpRequest, *, partial: bool = False, status: str = "") -> HttpResponse:
     user = request.user
     today = user_today(user)
-    context = {"groups": followups_due(user, today), "today": today}
+    context = {"groups": followups_due(user, today), "today": today, "status": status}
     if partial:
         return render(request, "followups/due.html#due-list", context)
     return render_page(request, "followups/due.html", context, partial="due-list")
@@ -216,18 +219,29 @@ def digest_unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
 @login_required
 @require_POST
 def digest_test(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """Settings' "send me a test digest": today's digest, marked as a test, now."""
-    user = request.user
-    if not user.reminder_address:
-        messages.error(request, "Add a reminder email address first: the test digest needs somewhere to go.")
-        return redirect("settings")
+    """Settings' "send me a test digest": today's digest, marked as a test, now; only to a confirmed
+    address, and only so often (followups.digests.digest_send_test)."""
     try:
-        count = digest_send_test(user)
+        result = digest_send_test(request.user)
     except Exception as error:  # Whatever the mail server said, the user needs to see it.
         messages.error(request, f"The test digest could not be sent: {error}")
+        return redirect("settings")
+    if result.refused == "no address":
+        messages.error(request, "Add a reminder email address first: the test digest needs somewhere to go.")
+    elif result.refused == "unconfirmed":
+        messages.error(
+            request,
+            f"No test digest was sent: {result.address} is not confirmed yet. Open the link Kith sent to it, "
+            "or send the link again from Email addresses below.",
+        )
+    elif result.refused == "rate limited":
+        messages.error(
+            request, f"No test digest was sent: you asked for several already. Wait {result.wait}."
+        )
     else:
+        count = result.count
         listed = f"{count} follow-up{'' if count == 1 else 's'}" if count else "nothing due today"
-        messages.success(request, f"A test digest ({listed}) is on its way to {user.reminder_address}.")
+        messages.success(request, f"A test digest ({listed}) is on its way to {result.address}.")
     return redirect("settings")
 
 

@@ -72,6 +72,17 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     pytest.skip(reason)
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _tasks_queue_in_memory() -> None:
+    """Tasks queued by the code under test (a password reset, a new-device email, a large import) go to an
+    in-memory broker, never to the embedded default's folders in var/, where a later `make run` worker would
+    pick them up. A run given CELERY_BROKER_URL (CI's Redis) keeps it."""
+    if "CELERY_BROKER_URL" not in os.environ:
+        from config.celery import app
+
+        app.conf.update(broker_url="memory://", broker_transport_options={})
+
+
 @pytest.fixture(autouse=True)
 def _fast_password_hashing(settings):
     """Real hashers take half a second a password by design; tests need none of that strength."""

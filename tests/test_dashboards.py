@@ -21,6 +21,7 @@ from dashboards.balance import balance_build
 from dashboards.counts import interactions_per_month
 from dashboards.dashboards import dashboard_build, headline_numbers
 from dashboards.queries import LIST_CAP, drift_find, events_outcomes, people_overview
+from followups.engine import followup_snooze
 from followups.models import FollowUp
 from interactions.actions import interaction_log, interaction_update
 from interactions.models import Interaction, Kind
@@ -256,6 +257,22 @@ def test_attention_is_ranked_by_overdue_score_with_its_follow_up(alice):
     assert dashboard.attention_total == 2
     followup = dashboard.attention[0].followup
     assert followup is not None and followup.contact_id == inner.pk and followup.purpose == Purpose.PERSONAL
+
+
+def test_someone_snoozed_from_the_dashboard_moves_below_those_still_waiting(alice):
+    inner = person(alice, circle=Circle.INNER, name="Inner")
+    log(alice, inner, 42, Purpose.PERSONAL)
+    wider = person(alice, circle=Circle.WIDER, name="Wider")
+    log(alice, wider, 200, Purpose.PERSONAL)
+    before = dashboard_build(alice, Purpose.PERSONAL, TODAY, NOW)
+    assert [a.contact.display_name for a, _ in before.attention_lines] == ["Inner", "Wider"]
+    followup = before.attention[0].followup
+    assert followup is not None
+
+    followup_snooze(followup, TODAY + dt.timedelta(days=7))
+
+    after = dashboard_build(alice, Purpose.PERSONAL, TODAY, NOW)
+    assert [a.contact.display_name for a, _ in after.attention_lines] == ["Wider", "Inner"]
 
 
 def test_circles_count_who_is_within_cadence(alice):

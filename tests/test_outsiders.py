@@ -11,6 +11,8 @@ from collections.abc import Callable, Iterator
 import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from api.models import Scope
+from api.tokens import token_create
 from interactions.models import Kind
 from tests.factories import (
     ContactFactory,
@@ -36,6 +38,7 @@ OWNED_URLS: dict[str, Callable[[object], dict[str, object]]] = {
     "event_edit": lambda owner: {"pk": EventFactory(owner=owner).pk},
     "capture_event": lambda owner: {"pk": EventFactory(owner=owner).pk},
     "capture_row": _capture_row,
+    "capture_keyed": lambda owner: {"client_key": EventFactory(owner=owner, client_key="k1").client_key},
     "contact_edit": lambda owner: {"pk": ContactFactory(owner=owner).pk},
     "contact_relationship": lambda owner: {"pk": ContactFactory(owner=owner).pk},
     "contact_archive": lambda owner: {"pk": ContactFactory(owner=owner).pk},
@@ -52,6 +55,7 @@ OWNED_URLS: dict[str, Callable[[object], dict[str, object]]] = {
     "import_confirm": lambda owner: {"pk": ImportJobFactory(owner=owner).pk},
     "import_discard": lambda owner: {"pk": ImportJobFactory(owner=owner).pk},
     "import_retry": lambda owner: {"pk": ImportJobFactory(owner=owner).pk},
+    "api_token_revoke": lambda owner: {"pk": token_create(owner, "t", Scope.READ)[0].pk},
     "merge_contacts": lambda owner: {
         "keep": ContactFactory(owner=owner).pk,
         "other": ContactFactory(owner=owner).pk,
@@ -64,6 +68,7 @@ NOT_OWNED = {
     "followup_link": "a digest link: a signed token for one user and follow-up, tested in test_links",
     "digest_unsubscribe": "a signed token bound to the user's unsubscribe secret, tested in test_links",
     "calendar_feed": "a private token, not an object id; tested in test_calendar_feed",
+    "address_confirm": "a signed token for one user's address, tested in test_address_confirmation",
 }
 
 
@@ -71,6 +76,8 @@ def _named_patterns_with_arguments(resolver: URLResolver, prefix: str = "") -> I
     for entry in resolver.url_patterns:
         if isinstance(entry, URLResolver):
             if entry.namespace == "admin":  # Staff-only, guarded by Django's admin itself.
+                continue
+            if entry.namespace == "api":  # The JSON API: tests/test_api_outsiders.py walks its routes.
                 continue
             yield from _named_patterns_with_arguments(entry, prefix + str(entry.pattern))
         elif isinstance(entry, URLPattern) and entry.pattern.converters and entry.name:

@@ -113,7 +113,11 @@
     entry.attempt += 1;
     entry.timer = window.setTimeout(function () { resubmit(form); }, delay);
     pending.set(form, entry);
-    setStatus(row, "unsaved", "Not saved: " + reason + ". Trying again in " + Math.round(delay / 1000) + " s.", true);
+    var kept = form.hasAttribute("data-new-row") && window.KithOutbox && window.KithOutbox.keep;
+    setStatus(row, "unsaved", "Not saved: " + reason + "." + (kept ? " Kept on this phone." : "") +
+      " Trying again in " + Math.round(delay / 1000) + " s.", true);
+    // A new row is also kept on the phone (static/js/outbox.js): a reload or a closed tab does not lose it.
+    if (kept) window.KithOutbox.keep(form).catch(function () { /* No IndexedDB: the page still retries. */ });
     // Nobody should wait for the network to add the next person.
     if (form.hasAttribute("data-new-row")) {
       var focusWasHere = focusIsFree(row);
@@ -145,14 +149,31 @@
   document.addEventListener("htmx:responseError", function (event) {
     var form = event.detail.elt;
     if (!isCaptureForm(form)) return;
-    var status = event.detail.xhr.status;
+    var xhr = event.detail.xhr;
+    var status = xhr.status;
     if (status === 429 || status >= 500) {
       scheduleRetry(form, "the server had a problem");
+    } else if (status === 409) {
+      // A row of an event started offline, sent before its event: the outbox sends the event first.
+      scheduleRetry(form, "its event has not reached the server yet");
+    } else if (status === 403 && xhr.getResponseHeader("X-Kith-Refused") === "owner") {
+      pending.delete(form);
+      setStatus(rowOf(form), "unsaved", "Not saved: it was typed while someone else was logged in. It stays on this phone for them.", false);
     } else {
       // 400, 403, 404: sending the same row again would get the same answer.
       pending.delete(form);
       setStatus(rowOf(form), "unsaved", "Not saved: the server refused it (" + status + "). Reload the page.", false);
     }
+  });
+
+  /* A new row the server saved no longer waits in the outbox. (Before the swap: afterwards the form is gone
+     from the page, and htmx's later events no longer reach this listener from it.) */
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    var form = event.detail.requestConfig && event.detail.requestConfig.elt;
+    if (!isCaptureForm(form) || event.detail.xhr.status !== 200 || !window.KithOutbox || !window.KithOutbox.drop) return;
+    if (event.detail.xhr.responseText.indexOf('data-state="saved"') === -1) return;
+    var key = form.querySelector("input[name=row_key]");
+    if (key) window.KithOutbox.drop(key.value);
   });
 
   /* A row the server sent back: saved, a question about a duplicate, or fields to fix. */
@@ -191,6 +212,39 @@
     Array.from(pending.keys()).forEach(resubmit);
   });
 
+  /* A row kept on the phone (static/js/outbox.js) comes back on screen before the blank row, as typed, and
+     is sent like any other row. */
+  function restoreRow(key, fields) {
+    var list = document.getElementById("capture-rows");
+    var template = document.getElementById("capture-row-template");
+    if (!list || !template || !/^[A-Za-z0-9_-]+$/.test(key)) return;
+    var html = template.innerHTML.split("__key__").join(key);
+    var last = list.lastElementChild;
+    if (isBlankRow(last)) last.insertAdjacentHTML("beforebegin", html);
+    else list.insertAdjacentHTML("beforeend", html);
+    var row = document.getElementById("row-" + key);
+    var form = row.querySelector("form");
+    fields.forEach(function (pair) {
+      if (pair[0] === "row_key" || pair[0] === "queued_owner") return;
+      form.querySelectorAll("[name]").forEach(function (input) {
+        if (input.name !== pair[0]) return;
+        if (input.type === "radio" || input.type === "checkbox") input.checked = input.value === pair[1];
+        else input.value = pair[1];
+      });
+    });
+    window.htmx.process(row);
+    form.requestSubmit();
+  }
+
+  window.KithCapture = {
+    restore: restoreRow,
+    blankRow: function (focus) {
+      var row = blankRow();
+      if (focus && row) focusInto(row, "input[name=name]", true);
+      return row;
+    },
+  };
+
   /* Opening the screen with people already saved: the blank row is brought up to the thumb. */
   (function () {
     var list = document.getElementById("capture-rows");
@@ -198,6 +252,33 @@
     var row = list.lastElementChild;
     if (row && row.scrollIntoView) row.scrollIntoView({ block: "end" });
   })();
+
+  /* A row's photo of their QR code (interactions/scan.py fills the row from it): the name may then be left
+     empty, and the photo is shrunk to at most 2,000 px on its longer side before it is sent. */
+  var MAX_PHOTO_PX = 2000;
+
+  document.addEventListener("change", function (event) {
+    var input = event.target;
+    if (!(input instanceof HTMLInputElement) || !input.hasAttribute("data-row-photo")) return;
+    var name = input.form && input.form.querySelector("input[name=name]");
+    if (name) name.required = !input.files.length;
+    var file = input.files[0];
+    if (!file || !window.createImageBitmap || !window.DataTransfer) return;
+    window.createImageBitmap(file).then(function (bitmap) {
+      var scale = Math.min(1, MAX_PHOTO_PX / Math.max(bitmap.width, bitmap.height));
+      if (scale === 1) return;
+      var canvas = document.createElement("canvas");
+      canvas.width = Math.round(bitmap.width * scale);
+      canvas.height = Math.round(bitmap.height * scale);
+      canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+      canvas.toBlob(function (blob) {
+        if (!blob) return;
+        var files = new DataTransfer();
+        files.items.add(new File([blob], "photo.jpg", { type: "image/jpeg" }));
+        input.files = files.files;
+      }, "image/jpeg", 0.9);
+    }).catch(function () { /* Sent as taken; the server has its own bounds. */ });
+  });
 
   /* A saved row being edited says so until it is saved again. */
   document.addEventListener("input", function (event) {
@@ -270,6 +351,67 @@
   document.addEventListener("keydown", function (event) {
     if (event.key === "Enter" && event.target.matches && event.target.matches("[data-picker-search] input[type=search]")) {
       event.preventDefault();
+    }
+  });
+
+  /* A duplicate warning that arrives below the screen (under the tab bar) is brought into view, without taking
+     the focus from the name being typed. */
+  document.addEventListener("htmx:afterSwap", function (event) {
+    var box = event.detail.target;
+    if (!(box instanceof HTMLElement) || !box.classList.contains("dupes") || !box.firstElementChild) return;
+    if (box.scrollIntoView) box.scrollIntoView({ block: "nearest" });
+  });
+
+  /* A dashboard answers Log, snooze or a change of intention with the fresh dashboard, swapped in place: the focus
+     goes back to the list the person acted in, on its first remaining action. */
+  var dashboardSection = null;
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var section = event.detail.elt.closest && event.detail.elt.closest("#dashboard section[id]");
+    if (section) dashboardSection = section.id;
+  });
+  document.addEventListener("htmx:load", function (event) {
+    var dashboard = event.detail.elt;
+    if (!(dashboard instanceof HTMLElement) || dashboard.id !== "dashboard" || !dashboardSection) return;
+    var active = document.activeElement;
+    if (active && active !== document.body && document.contains(active)) return;
+    var section = document.getElementById(dashboardSection);
+    var target = section && (section.querySelector(".person-actions button") || section.querySelector("h2"));
+    if (target) {
+      if (target.tagName === "H2") target.setAttribute("tabindex", "-1");
+      target.focus();
+    }
+  });
+
+  /* A small menu (details.menu) opens downwards unless that would put it under the bottom tab bar or past the
+     screen; then it opens upwards. */
+  document.addEventListener("toggle", function (event) {
+    var menu = event.target;
+    if (!(menu instanceof HTMLDetailsElement) || !menu.classList.contains("menu")) return;
+    menu.classList.remove("up");
+    if (!menu.open) return;
+    var body = menu.querySelector(".menu-body");
+    var bar = document.querySelector(".tabbar");
+    var floor = window.innerHeight;
+    if (bar && bar.getBoundingClientRect().height > 0) floor = bar.getBoundingClientRect().top;
+    var box = body.getBoundingClientRect();
+    if (box.bottom > floor && menu.getBoundingClientRect().top - box.height > 60) menu.classList.add("up");
+  }, true);
+
+  /* The Due list was swapped after Done, snooze or dismiss: the row that had the focus is gone, so the focus goes to
+     the next follow-up's primary button (or the page's heading when none is left); the status line says what
+     happened. */
+  document.addEventListener("htmx:load", function (event) {
+    var list = event.detail.elt;
+    if (!(list instanceof HTMLElement) || list.id !== "due-list") return;
+    var active = document.activeElement;
+    if (active && active !== document.body && document.contains(active)) return;
+    var next = list.querySelector(".followup-actions > form button, .followup-actions > button");
+    var heading = document.querySelector("main h1");
+    if (next) {
+      next.focus();
+    } else if (heading) {
+      heading.setAttribute("tabindex", "-1");
+      heading.focus();
     }
   });
 

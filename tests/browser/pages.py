@@ -22,6 +22,9 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
+from accounts.confirmations import addresses_sync, confirmation_token
+from api.models import Scope
+from api.tokens import token_create
 from contacts.models import Contact
 from followups.links import LinkAction, followup_link_token, unsubscribe_token
 from followups.models import FollowUp
@@ -34,6 +37,8 @@ SAMPLES = Path(__file__).resolve().parent.parent / "samples"
 # Whole sites that are not Kith's own pages, by namespace (or, for a single pattern, by URL name), and why.
 EXCLUDED: dict[str, str] = {
     "admin": "Django's admin site: staff only, Django's own templates and styles",
+    "api": "the JSON API and its OpenAPI schema: tested in tests/test_api*.py",
+    "api_docs": "Swagger UI's page: its markup and styles are swagger-ui-dist's (static/vendor/swagger-ui)",
 }
 
 # URL names that are not HTML GET pages, and why.
@@ -42,6 +47,8 @@ NOT_PAGES: dict[str, str] = {
     "logout": "POST only (Django's LogoutView)",
     "calendar_renew": "POST only: settings' 'make a new link'",
     "digest_test": "POST only: settings' 'send me a test digest'",
+    "address_confirmation_send": "POST only: settings' 'send the link again'",
+    "logout_everywhere": "POST only: the Security page's 'log out everywhere else'",
     "contacts_bulk": "POST only: the contact list's bulk actions",
     "contact_duplicates": "an htmx fragment: the duplicate warning under a name being typed",
     "people_search": "an htmx fragment: the people picker's search results",
@@ -61,12 +68,17 @@ NOT_PAGES: dict[str, str] = {
     "export_contacts_csv": "a download: contacts as CSV",
     "export_interactions_csv": "a download: interactions as CSV",
     "export_backup": "a download: the JSON backup",
+    "manifest": "the web app manifest (JSON)",
+    "service_worker": "the service worker's script (JavaScript)",
+    "api_token_revoke": "POST only: the API tokens page's 'revoke'",
 }
 
 # Pages opened logged out: a logged-in person is sent elsewhere from some of them, and the email links are
 # opened from a mail client, where nobody is logged in.
 LOGGED_OUT = {
     "login",
+    # The code step after the password; opened without one it sends the visitor back to log in.
+    "login_code",
     "signup",
     "password_reset",
     "password_reset_done",
@@ -74,6 +86,7 @@ LOGGED_OUT = {
     "password_reset_complete",
     "followup_link",
     "digest_unsubscribe",
+    "address_confirm",
 }
 
 
@@ -127,6 +140,12 @@ def _capture_row(user) -> dict[str, object]:
     return {"pk": met.pk}
 
 
+def _offline_event(user) -> dict[str, object]:
+    """An event started offline on a phone, named by its client key."""
+    event = Event.objects.filter(owner=user, client_key__isnull=False).first()
+    return {"client_key": (event or EventFactory(owner=user, client_key="started-offline")).client_key}
+
+
 def _import_job(user) -> dict[str, object]:
     """A fresh import waiting for its preview to be confirmed, read from a real export."""
     data = (SAMPLES / "google_contacts.csv").read_bytes()
@@ -162,6 +181,7 @@ FILLERS: dict[str, Callable[[object], dict[str, object]]] = {
     "event_edit": _pk(_event),
     "capture_event": _pk(_event),
     "capture_row": _capture_row,
+    "capture_keyed": _offline_event,
     "interaction_edit": _pk(_interaction),
     "interaction_delete": _pk(_interaction),
     "followup_snooze": _pk(_followup),
@@ -172,12 +192,14 @@ FILLERS: dict[str, Callable[[object], dict[str, object]]] = {
         "token": followup_link_token(_followup(user), LinkAction.SNOOZE),
     },
     "digest_unsubscribe": lambda user: {"token": unsubscribe_token(user)},
+    "address_confirm": lambda user: {"token": confirmation_token(addresses_sync(user)[0])},
     "calendar_feed": lambda user: {"token": user.calendar_token},
     "import_job": _import_job,
     "import_confirm": _import_job,
     "import_discard": _import_job,
     "import_retry": _import_job,
     "merge_contacts": _merge,
+    "api_token_revoke": lambda user: {"pk": token_create(user, "Browser test", Scope.READ)[0].pk},
     "password_reset_confirm": _password_reset,
 }
 

@@ -147,7 +147,13 @@ def test_the_duplicate_warning_follows_the_name_typed_with_pauses(touch_phone, p
     expect(warning).to_have_count(0)
     pause_after(lambda: name.press_sequentially("ya", delay=40))
     expect(warning).to_contain_text("Priya Raman")
-    expect(warning.get_by_role("button", name="Same person (link this meeting to them)")).to_be_visible()
+    same = warning.get_by_role("button", name="Same person (link this meeting to them)")
+    expect(same).to_be_visible()
+    # It is brought into view above the tab bar, where it can be seen and tapped.
+    page.wait_for_function(
+        "() => { const b = document.querySelector('.duplicate-warning button').getBoundingClientRect();"
+        " return b.top >= 0 && b.bottom <= innerHeight - 60; }"
+    )
 
     pause_after(lambda: name.fill("Ben Okafor"))
     expect(warning).to_contain_text("Ben Okafor")

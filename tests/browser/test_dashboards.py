@@ -9,6 +9,7 @@ from collections import Counter
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from accounts.choices import Intention, Purpose
 from contacts.models import Contact
@@ -127,13 +128,33 @@ def test_balance_on_seeded_data(seeded, desk, artifacts_dir):
 
 def test_log_from_the_dashboard_in_one_click(seeded, desk):
     desk.goto("/friendships/")
+    desk.evaluate("window.__kithMarker = 'still here'")
     first = desk.locator("#attention li").first
     name = first.locator("a").first.inner_text()
     before = _number(desk, "last-30")
     first.get_by_role("button", name="Log a personal interaction").click()
-    desk.wait_for_url("**/friendships/")
-    assert desk.get_by_text(f"Logged a personal interaction with {name}.").is_visible()
+    expect(desk.locator("#messages")).to_contain_text(f"Logged a personal interaction with {name}.")
     assert _number(desk, "last-30") == before + 1
+    # In place: no reload, and the focus is back in the list acted in, on its first action.
+    assert desk.evaluate("window.__kithMarker") == "still here"
+    assert desk.evaluate("document.activeElement.closest('#attention') !== null")
+    assert desk.evaluate("document.activeElement.textContent").startswith("Log")
+
+
+def test_the_dashboard_still_logs_without_javascript(seeded, browser, live_server):
+    context = browser.new_context(base_url=live_server.url, java_script_enabled=False)
+    page = context.new_page()
+    page.goto("/accounts/login/")
+    page.get_by_label("Username").fill(seeded.username)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.goto("/friendships/")
+    first = page.locator("#attention li").first
+    name = first.locator("a").first.inner_text()
+    first.get_by_role("button", name="Log a personal interaction").click()
+    page.wait_for_url("**/friendships/")
+    expect(page.locator("#messages")).to_contain_text(f"Logged a personal interaction with {name}.")
+    context.close()
 
 
 # The on-screen size of each visible SVG text: its computed font size times how much its SVG is scaled (the
@@ -183,3 +204,29 @@ def test_due_and_dashboard_rows_are_compact_on_a_phone(seeded, phone, artifacts_
         phone.goto(path)
         for box in [row.bounding_box() for row in phone.locator("#attention li").all()]:
             assert box["height"] < 100, (path, box)
+
+
+def test_done_on_due_says_so_and_hands_the_focus_to_the_next_follow_up(seeded, phone):
+    phone.goto("/due/")
+    items = phone.locator(".due-group .followups > li")
+    count = items.count()
+    assert count > 1
+    name = items.first.locator(".followup-who").inner_text()
+    done = items.first.locator(".followup-actions > form button")
+    assert done.inner_text().startswith("Done")
+    done.click()
+    expect(phone.get_by_role("status").filter(has_text="Done")).to_contain_text(name)
+    expect(items).to_have_count(count - 1)
+    focused = phone.evaluate("document.activeElement.textContent")
+    assert focused.startswith("Done: I reached out to") and name not in focused, focused
+
+
+def test_a_menu_on_the_last_row_opens_clear_of_the_tab_bar(seeded, phone):
+    phone.goto("/due/")
+    menu = phone.locator("details.menu").last
+    menu.scroll_into_view_if_needed()
+    menu.locator("summary").click()
+    body = menu.locator(".menu-body")
+    body.scroll_into_view_if_needed()
+    box, bar = body.bounding_box(), phone.locator(".tabbar").bounding_box()
+    assert box["y"] + box["height"] <= bar["y"], (box, bar)
