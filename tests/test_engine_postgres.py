@@ -14,7 +14,7 @@ from django.db import connections, transaction
 from django.utils import timezone
 
 from accounts.choices import Intention, Purpose, Setting
-from accounts.models import User
+from accounts.models import AddressConfirmation, User
 from contacts.models import Contact
 from contacts.policy import Reason
 from followups import digests
@@ -38,6 +38,11 @@ def users_with_a_follow_up_due(count: int) -> list[User]:
     )
     for user in users:
         user.set_password(PASSWORD)
+    # Their addresses are confirmed: the digest goes only to a confirmed address.
+    AddressConfirmation.objects.bulk_create(
+        AddressConfirmation(owner=user, address=user.email, confirmed_at=MONDAY_8AM - dt.timedelta(days=1))
+        for user in users
+    )
     contacts = Contact.objects.bulk_create(
         Contact(owner=user, display_name=f"Friend of {user.username}", intention=Intention.PERSONAL)
         for user in users
