@@ -214,7 +214,7 @@
 
   /* A row kept on the phone (static/js/outbox.js) comes back on screen before the blank row, as typed, and
      is sent like any other row. */
-  function restoreRow(key, fields) {
+  function restoreRow(key, fields, files) {
     var list = document.getElementById("capture-rows");
     var template = document.getElementById("capture-row-template");
     if (!list || !template || !/^[A-Za-z0-9_-]+$/.test(key)) return;
@@ -232,12 +232,18 @@
         else input.value = pair[1];
       });
     });
+    // A kept photo goes back into its input (the name may be empty: the code gives it).
+    (files || []).forEach(function (kept) {
+      var input = form.querySelector("input[type=file][name=\"" + kept[0] + "\"]");
+      if (input && window.DataTransfer) setPhoto(input, new File([kept[1]], kept[2], { type: kept[1].type }));
+    });
     window.htmx.process(row);
     form.requestSubmit();
   }
 
   window.KithCapture = {
     restore: restoreRow,
+    shrinkPhoto: shrinkPhoto,
     blankRow: function (focus) {
       var row = blankRow();
       if (focus && row) focusInto(row, "input[name=name]", true);
@@ -254,8 +260,36 @@
   })();
 
   /* A row's photo of their QR code (interactions/scan.py fills the row from it): the name may then be left
-     empty, and the photo is shrunk to at most 2,000 px on its longer side before it is sent. */
+     empty, and the photo is shrunk to at most 2,000 px on its longer side before it is sent or kept on the
+     phone (static/js/outbox.js shrinks it too, in case the row is kept before this is done). */
   var MAX_PHOTO_PX = 2000;
+
+  /* The photo itself when small enough (or when this browser cannot shrink it: the server has its own
+     bounds), else a JPEG of it at most MAX_PHOTO_PX on its longer side. */
+  function shrinkPhoto(file) {
+    if (!file || !window.createImageBitmap) return Promise.resolve(file);
+    return window.createImageBitmap(file).then(function (bitmap) {
+      var scale = Math.min(1, MAX_PHOTO_PX / Math.max(bitmap.width, bitmap.height));
+      if (scale === 1) return file;
+      var canvas = document.createElement("canvas");
+      canvas.width = Math.round(bitmap.width * scale);
+      canvas.height = Math.round(bitmap.height * scale);
+      canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+      return new Promise(function (resolve) {
+        canvas.toBlob(function (blob) {
+          resolve(blob ? new File([blob], "photo.jpg", { type: "image/jpeg" }) : file);
+        }, "image/jpeg", 0.9);
+      });
+    }).catch(function () { return file; });
+  }
+
+  function setPhoto(input, file) {
+    var files = new DataTransfer();
+    files.items.add(file);
+    input.files = files.files;
+    var name = input.form && input.form.querySelector("input[name=name]");
+    if (name) name.required = false;
+  }
 
   document.addEventListener("change", function (event) {
     var input = event.target;
@@ -263,21 +297,10 @@
     var name = input.form && input.form.querySelector("input[name=name]");
     if (name) name.required = !input.files.length;
     var file = input.files[0];
-    if (!file || !window.createImageBitmap || !window.DataTransfer) return;
-    window.createImageBitmap(file).then(function (bitmap) {
-      var scale = Math.min(1, MAX_PHOTO_PX / Math.max(bitmap.width, bitmap.height));
-      if (scale === 1) return;
-      var canvas = document.createElement("canvas");
-      canvas.width = Math.round(bitmap.width * scale);
-      canvas.height = Math.round(bitmap.height * scale);
-      canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
-      canvas.toBlob(function (blob) {
-        if (!blob) return;
-        var files = new DataTransfer();
-        files.items.add(new File([blob], "photo.jpg", { type: "image/jpeg" }));
-        input.files = files.files;
-      }, "image/jpeg", 0.9);
-    }).catch(function () { /* Sent as taken; the server has its own bounds. */ });
+    if (!file || !window.DataTransfer) return;
+    shrinkPhoto(file).then(function (small) {
+      if (small !== file && input.files[0] === file) setPhoto(input, small);
+    });
   });
 
   /* A saved row being edited says so until it is saved again. */

@@ -1,7 +1,8 @@
 /* The outbox: capture rows and events kept on the phone (IndexedDB) until the server has them.
 
    A capture row that could not be sent (no connection, the server did not answer) is kept here by
-   static/js/kith.js, under its row key; so is an event started without a connection, under a client key of
+   static/js/kith.js, under its row key, with its photo if it has one (a Blob, shrunk to 2,000 px; sent
+   multipart, as the page sends it); so is an event started without a connection, under a client key of
    its own. The next Kith page opened with a connection sends them, events first (the rows of an event started
    offline name it by its key), and so does the service worker by Background Sync where the browser has it.
    The server saves each once: a row by its key, an event by its client key (interactions/capture.py).
@@ -71,8 +72,11 @@
      "refused" (typed in another account), "later" (try again: its event is not there yet, the server had a
      problem) or "offline". */
   function sendOne(entry) {
-    var body = new URLSearchParams();
+    // A row kept with its photo goes as the page sends it, multipart (the fetch sets the boundary).
+    var files = entry.files || [];
+    var body = files.length ? new FormData() : new URLSearchParams();
     entry.fields.forEach(function (pair) { body.append(pair[0], pair[1]); });
+    files.forEach(function (kept) { body.append(kept[0], kept[1], kept[2]); });
     body.set("queued_owner", entry.owner);
     var headers = { "X-CSRFToken": pageCsrf() || entry.csrf, "HX-Request": "true" };
     return fetch(entry.url, { method: "POST", body: body, headers: headers, credentials: "same-origin" })
@@ -176,7 +180,22 @@
     }).catch(function () { /* Background Sync refused: the next page sends them. */ });
   }
 
-  /* A capture row's form, kept (kith.js calls this when a row could not be sent). */
+  /* A capture row's photo, shrunk to at most 2,000 px (kith.js) and kept as [field, Blob, file name]. */
+  function keptPhotos(form) {
+    var photos = [];
+    new FormData(form).forEach(function (value, name) {
+      if (typeof value !== "string" && value.size) photos.push([name, value]);
+    });
+    var shrink = window.KithCapture && window.KithCapture.shrinkPhoto;
+    return Promise.all(photos.map(function (photo) {
+      return Promise.resolve(shrink ? shrink(photo[1]) : photo[1]).then(function (file) {
+        return [photo[0], new Blob([file], { type: file.type }), file.name || "photo.jpg"];
+      });
+    }));
+  }
+
+  /* A capture row's form, kept (kith.js calls this when a row could not be sent), with its photo: such a row
+     may wait with no name, the server fills it from the photo's QR code. */
   function keep(form) {
     var key = form.querySelector("input[name=row_key]");
     if (!key || !key.value || !owner()) return Promise.resolve();
@@ -186,7 +205,11 @@
     });
     var root = captureRoot();
     var nameInput = form.querySelector("input[name=name]");
-    return all().then(function (entries) {
+    var files = [];
+    return keptPhotos(form).then(function (photos) {
+      files = photos;
+      return all();
+    }).then(function (entries) {
       var before = entries.filter(function (entry) { return entry.key === key.value; })[0];
       return put({
         key: key.value,
@@ -194,6 +217,7 @@
         owner: owner(),
         url: form.getAttribute("action"),
         fields: fields,
+        files: files,
         label: nameInput ? nameInput.value.trim() : "",
         capture: root ? root.getAttribute("data-capture-id") : "",
         csrf: pageCsrf(),
@@ -279,7 +303,7 @@
         return entry.kind === "row" && entry.capture === id && entry.owner === owner() &&
           !document.getElementById("row-" + entry.key);
       }).sort(function (a, b) { return a.queuedAt < b.queuedAt ? -1 : 1; }).forEach(function (entry) {
-        capture.restore(entry.key, entry.fields);
+        capture.restore(entry.key, entry.fields, entry.files);
       });
     });
   }

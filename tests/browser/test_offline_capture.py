@@ -15,7 +15,9 @@ from django.core.servers.basehttp import WSGIRequestHandler
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from contacts.models import Contact
+from accounts.models import User
+from contacts.models import Contact, MyCard
+from contacts.mycard import my_card_vcard
 from interactions import scan
 from interactions.models import Event, Interaction
 from tests.browser.conftest import CHROMIUM_ARGS, _OneRequestAtATime, watch_page
@@ -23,6 +25,8 @@ from tests.conftest import CHROMIUM
 from tests.factories import PASSWORD, EventFactory, UserFactory
 
 pytestmark = pytest.mark.browser
+
+PASSPHRASE = "lantern-harbour-quietly-47"
 
 # What Chromium and htmx log for requests that fail because the phone is offline.
 OFFLINE_NOISE = [
@@ -61,12 +65,17 @@ def _open(context, problems):
 
 
 @pytest.fixture
-def phone(context, live_server, person, problems):
+def new_phone(context, problems):
+    """A page on the phone, nobody logged in yet."""
     problems.allowed += OFFLINE_NOISE
-    page = _open(context, problems)
-    _log_in(page, live_server, person)
-    yield page
+    yield _open(context, problems)
     assert not problems.unexpected(), problems.unexpected()
+
+
+@pytest.fixture
+def phone(new_phone, live_server, person):
+    _log_in(new_phone, live_server, person)
+    return new_phone
 
 
 def _until(page, script: str, timeout_ms: int = 10_000) -> None:
@@ -187,10 +196,19 @@ def test_installable_with_no_installability_errors(browser, live_server, person)
 
 
 def test_rows_typed_offline_survive_a_reload_and_a_closed_tab_and_are_saved_once(
-    phone, context, live_server, person, problems
+    new_phone, context, live_server, problems
 ):
-    page = phone
-    # Start an event and log three people with a connection.
+    page = new_phone
+    # Sign up, start an event and log three people with a connection.
+    page.goto("/accounts/signup/")
+    page.get_by_label("Username").fill("ines")
+    page.get_by_label("Email").fill("ines@example.com")
+    page.locator("#id_password1").fill(PASSPHRASE)
+    page.locator("#id_password2").fill(PASSPHRASE)
+    page.get_by_role("button", name="Create my account").tap()
+    page.wait_for_url(f"{live_server.url}/")
+    with _db():
+        person = User.objects.get(username="ines")
     page.goto("/capture/")
     page.get_by_label("Event name").fill("Venue night")
     page.get_by_text("Informal").tap()
@@ -405,3 +423,75 @@ def test_a_photo_of_their_qr_code_fills_the_row(phone, person, tmp_path, monkeyp
         contact = Contact.objects.get(owner=person)
         assert contact.display_name == "Kwame Mensah" and contact.emails.get().address == "kwame@example.com"
     assert received == [(2000, 2000)]
+
+
+# The size of each photo the phone keeps in its outbox.
+_OUTBOX_PHOTOS = (
+    "new Promise(r => { const q = indexedDB.open('kith'); q.onsuccess = () => {"
+    " const g = q.result.transaction('outbox').objectStore('outbox').getAll();"
+    " g.onsuccess = () => r(Promise.all(g.result.flatMap(e => e.files || []).map(f => createImageBitmap(f[1])"
+    ".then(b => [b.width, b.height])))); }; })"
+)
+
+
+def test_a_photo_of_their_card_taken_offline_waits_with_no_name_and_is_saved_once(
+    phone, context, person, tmp_path, monkeypatch
+):
+    """A row with only a photo of "my card"'s QR code, typed offline, is kept with its photo (shrunk to
+    2,000 px), survives a reload, and is saved once, named by the card, when the connection is back."""
+    page = phone
+    received = []
+    read = scan.photo_image
+
+    def photo_image(photo):
+        image = read(photo)
+        received.append(image.size)
+        return image
+
+    monkeypatch.setattr(scan, "photo_image", photo_image)
+    with _db():
+        event = EventFactory(owner=person, name="Trade fair", start_date=timezone.localdate())
+        card = MyCard.objects.create(
+            owner=UserFactory(username="lena"),
+            name="Lena Duarte",
+            email="lena@example.com",
+            company="Duarte Lda",
+        )
+    photo = tmp_path / "card.png"
+    segno.make(my_card_vcard(card), error="m", micro=False).save(str(photo), scale=60, border=4)  # > 2,000 px
+    page.goto(f"/capture/{event.pk}/")
+    _kept_offline(page)
+
+    _cut(context)
+    row = _rows(page).first
+    row.get_by_label("Or scan their QR code").set_input_files(str(photo))
+    row.get_by_role("button", name="Save person").tap()
+    expect(row.locator("[data-row-status]")).to_contain_text("Kept on this phone")
+    expect(_status(page)).to_contain_text("1 row waits to be sent")
+    _until(page, f"{_OUTBOX_PHOTOS}.then(sizes => sizes.length === 1)")
+    assert page.evaluate(_OUTBOX_PHOTOS) == [[2000, 2000]]
+
+    # A reload without a connection: the row still waits, with its photo and no name.
+    page.reload()
+    expect(page.get_by_role("heading", name="Trade fair")).to_be_visible()
+    expect(_status(page)).to_contain_text("1 row waits to be sent")
+    waiting = _rows(page).first
+    expect(waiting.locator("[data-row-status]")).to_contain_text("Not saved")
+    expect(waiting.get_by_label("Name")).to_have_value("")
+    assert waiting.get_by_label("Or scan their QR code").evaluate("input => input.files.length") == 1
+    with _db():
+        assert not Contact.objects.filter(owner=person).exists()
+
+    _back(context)
+    _wait_for(lambda: Contact.objects.filter(owner=person).exists(), page)
+    expect(page.locator("#capture-rows > li.is-saved")).to_have_count(1)
+    expect(_status(page)).to_contain_text("Nothing waits to be sent")
+    page.reload()
+    expect(page.locator("#capture-rows > li.is-saved")).to_have_count(1)
+    with _db():
+        (contact,) = Contact.objects.filter(owner=person)
+        assert contact.display_name == "Lena Duarte" and contact.company == "Duarte Lda"
+        assert [e.address for e in contact.emails.all()] == ["lena@example.com"]
+        assert Interaction.objects.filter(owner=person, event=event).count() == 1
+    # The page and the service worker's Background Sync may both send it: the row key saves it once.
+    assert received and set(received) == {(2000, 2000)}
