@@ -137,7 +137,7 @@ def test_log_from_the_dashboard_in_one_click(seeded, desk):
     assert _number(desk, "last-30") == before + 1
     # In place: no reload, and the focus is back in the list acted in, on its first action.
     assert desk.evaluate("window.__kithMarker") == "still here"
-    assert desk.evaluate("document.activeElement.closest('#attention') !== null")
+    desk.wait_for_function("document.activeElement.closest('#attention') !== null")
     assert desk.evaluate("document.activeElement.textContent").startswith("Log")
 
 
@@ -217,6 +217,8 @@ def test_done_on_due_says_so_and_hands_the_focus_to_the_next_follow_up(seeded, p
     done.click()
     expect(phone.get_by_role("status").filter(has_text="Done")).to_contain_text(name)
     expect(items).to_have_count(count - 1)
+    # The focus moves once htmx has settled the new list, a moment after the swap.
+    phone.wait_for_function("document.activeElement.closest('.followup-actions') !== null")
     focused = phone.evaluate("document.activeElement.textContent")
     assert focused.startswith("Done: I reached out to") and name not in focused, focused
 
