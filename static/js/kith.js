@@ -395,8 +395,7 @@
   document.addEventListener("htmx:load", function (event) {
     var dashboard = event.detail.elt;
     if (!(dashboard instanceof HTMLElement) || dashboard.id !== "dashboard" || !dashboardSection) return;
-    var active = document.activeElement;
-    if (active && active !== document.body && document.contains(active)) return;
+    if (!focusIsFree(null)) return;
     var section = document.getElementById(dashboardSection);
     var target = section && (section.querySelector(".person-actions button") || section.querySelector("h2"));
     if (target) {
@@ -426,8 +425,7 @@
   document.addEventListener("htmx:load", function (event) {
     var list = event.detail.elt;
     if (!(list instanceof HTMLElement) || list.id !== "due-list") return;
-    var active = document.activeElement;
-    if (active && active !== document.body && document.contains(active)) return;
+    if (!focusIsFree(null)) return;
     var next = list.querySelector(".followup-actions > form button, .followup-actions > button");
     var heading = document.querySelector("main h1");
     if (next) {
@@ -448,8 +446,7 @@
 
   /* A form swapped back with errors: the focus goes to the first field to fix, if it was lost. */
   function focusFirstError(root) {
-    var active = document.activeElement;
-    if (active && active !== document.body && document.contains(active)) return;
+    if (!focusIsFree(null)) return;
     var invalid = root.querySelector("form [aria-invalid=true]");
     if (invalid) invalid.focus();
   }

@@ -394,18 +394,24 @@ def test_discarding_rows_at_log_out_saves_nothing(phone, context, live_server, p
         assert not Contact.objects.exists()
 
 
-def test_a_photo_of_their_qr_code_fills_the_row(phone, person, tmp_path, monkeypatch):
-    """Scan theirs: a big photo (shrunk by the phone to 2,000 px) of a vCard's QR code saves that person."""
-    page = phone
-    received = []
+@pytest.fixture
+def received(monkeypatch) -> list[tuple[int, int]]:
+    """The size of each photo the server read, in the order they came."""
+    sizes: list[tuple[int, int]] = []
     read = scan.photo_image
 
     def photo_image(photo):
         image = read(photo)
-        received.append(image.size)
+        sizes.append(image.size)
         return image
 
     monkeypatch.setattr(scan, "photo_image", photo_image)
+    return sizes
+
+
+def test_a_photo_of_their_qr_code_fills_the_row(phone, person, tmp_path, received):
+    """Scan theirs: a big photo (shrunk by the phone to 2,000 px) of a vCard's QR code saves that person."""
+    page = phone
     with _db():
         event = EventFactory(owner=person, name="Trade fair", start_date=timezone.localdate())
     vcard = "BEGIN:VCARD\r\nVERSION:4.0\r\nFN:Kwame Mensah\r\nEMAIL:kwame@example.com\r\nEND:VCARD\r\n"
@@ -435,20 +441,11 @@ _OUTBOX_PHOTOS = (
 
 
 def test_a_photo_of_their_card_taken_offline_waits_with_no_name_and_is_saved_once(
-    phone, context, person, tmp_path, monkeypatch
+    phone, context, person, tmp_path, received
 ):
     """A row with only a photo of "my card"'s QR code, typed offline, is kept with its photo (shrunk to
     2,000 px), survives a reload, and is saved once, named by the card, when the connection is back."""
     page = phone
-    received = []
-    read = scan.photo_image
-
-    def photo_image(photo):
-        image = read(photo)
-        received.append(image.size)
-        return image
-
-    monkeypatch.setattr(scan, "photo_image", photo_image)
     with _db():
         event = EventFactory(owner=person, name="Trade fair", start_date=timezone.localdate())
         card = MyCard.objects.create(
