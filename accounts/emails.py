@@ -10,12 +10,15 @@ holding markup or script arrive as text.
 from __future__ import annotations
 
 import email.policy
-from collections.abc import Mapping
+import logging
+from collections.abc import Callable, Mapping
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMultiAlternatives, mailers
 from django.template.loader import render_to_string
+
+logger = logging.getLogger(__name__)
 
 
 def email_subject_line(text: str) -> str:
@@ -60,7 +63,28 @@ def email_make(
     return message
 
 
-def email_send(message: EmailMultiAlternatives) -> None:
+def email_send(message: EmailMultiAlternatives, *, on_accepted: Callable[[], None] | None = None) -> None:
     """Send through the default mailer (SMTP, or files in KITH_DATA_DIR/mail); errors are raised, never
-    swallowed, so the caller can record and retry them."""
-    message.send(using="default")
+    swallowed, so the caller can record and retry them.
+
+    `on_accepted` runs as soon as the mailer has taken the message (for SMTP, the server's answer to DATA),
+    before the connection is closed: Django's `send_messages` would otherwise close it (QUIT) first, and a
+    slow answer to QUIT, up to the timeout, would widen the window in which a crash sends the message again.
+    The connection is opened here, so `send_messages` leaves it open; a failure to close it once the message
+    was accepted is only logged: the message went, and the caller has recorded it.
+    """
+    if on_accepted is None:
+        message.send(using="default")
+        return
+    connection = mailers.default
+    connection.open()
+    try:
+        if connection.send_messages([message]) != 1:
+            raise RuntimeError("the mailer accepted no message")
+        on_accepted()
+    finally:
+        try:
+            connection.close()
+        # The message was accepted and recorded: closing is housekeeping, whatever goes wrong in it.
+        except Exception as error:
+            logger.warning("Closing the mail connection failed after a send: %r", error)

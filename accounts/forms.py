@@ -178,7 +178,8 @@ class SettingsForm(forms.ModelForm):
             "(GB, US, DE). Imports and duplicates match such numbers by it.",
             "digest_frequency": "One email listing the follow-ups that became due, or none at all.",
             "digest_weekday": "Used when the digest is weekly. Network follow-ups are only emailed on "
-            "working days, so a weekend digest carries Friendships only.",
+            "working days, so a weekend digest carries Friendships only, and its Network follow-ups come in "
+            "a short digest on Monday at the same hour.",
         }
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

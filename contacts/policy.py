@@ -1,6 +1,6 @@
 """The follow-up policy (PRODUCT.md, "The rules, with their numbers"): clocks, due dates, health, overdue
-score, drift, lasting, the digest schedule and how a due date is worded on pages ("3 weeks late", "due
-Friday"), as pure functions over plain values.
+score, drift, lasting, an event's cohort, the digest schedule and how a due date is worded on pages ("3 weeks
+late", "due Friday"), as pure functions over plain values.
 
 Nothing here queries the database or reads the clock. Callers pass `today` (the user's local date) or `now`
 (an aware datetime), and turn rows into plain values with `ContactFacts.from_contact` and
@@ -455,6 +455,45 @@ def is_lasting(met_on: dt.date, later_on: Iterable[dt.date], cadence: int, today
     return (today - max(later)).days <= 2 * cadence
 
 
+# An event's cohort: who was followed up within a week, and who was still in touch months later. The dates
+# passed in (`later_on`) are the local dates of the person's interactions of the meeting's purpose from the
+# meeting on, the meeting itself left out.
+FOLLOWED_UP_DAYS = 7
+IN_TOUCH_MONTHS = (1, 3, 6, 12)
+
+
+def months_after(day: dt.date, months: int) -> dt.date:
+    """The same day `months` calendar months later; a day the month lacks is its last (31 Jan -> 28 Feb)."""
+    year, month = divmod(day.month - 1 + months, 12)
+    year += day.year
+    month += 1
+    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def followed_up_within_week(met_on: dt.date, later_on: Iterable[dt.date]) -> bool:
+    """An interaction of the meeting's purpose in the FOLLOWED_UP_DAYS days after the meeting."""
+    last = met_on + dt.timedelta(days=FOLLOWED_UP_DAYS)
+    return any(met_on <= day <= last for day in later_on)
+
+
+def in_touch_window(met_on: dt.date, months: int) -> tuple[dt.date, dt.date]:
+    """The days (first and last, both included) that count for "in touch at `months` months": from the mark
+    before it (the meeting for the first) to this one, so at 6 months an interaction in months 4 to 6."""
+    earlier = [m for m in IN_TOUCH_MONTHS if m < months]
+    first = months_after(met_on, earlier[-1]) + dt.timedelta(days=1) if earlier else met_on
+    return first, months_after(met_on, months)
+
+
+def in_touch_at(met_on: dt.date, later_on: Iterable[dt.date], months: int, today: dt.date) -> bool | None:
+    """Whether the person met on `met_on` was still in touch at `months` months (an interaction of the
+    meeting's purpose in `in_touch_window`); None until that window has passed, since a mark not reached yet
+    is unknown, not a no."""
+    first, last = in_touch_window(met_on, months)
+    if today <= last:
+        return None
+    return any(first <= day <= last for day in later_on)
+
+
 # The digest schedule --------------------------------------------------------------------------------------
 
 
@@ -477,9 +516,7 @@ class DigestSchedule:
         return ZoneInfo(self.time_zone)
 
     def sends_on(self, day: dt.date) -> bool:
-        if self.frequency == DAILY:
-            return True
-        return self.frequency == WEEKLY and day.weekday() == self.weekday
+        return bool(digest_purposes(self, day))
 
 
 def digest_moment(schedule: DigestSchedule, local_on: dt.date) -> dt.datetime:
@@ -498,8 +535,9 @@ def digest_due_on(schedule: DigestSchedule, now: dt.datetime) -> dt.date | None:
     """The local date of the digest due at `now`, or None when none is.
 
     A digest is due from its moment (see `digest_moment`) until the end of that local date; weekly digests
-    only on their weekday. The caller sends each (user, local date) once, so a repeated local hour on a
-    fall-back day, or a scheduler firing twice, still gives one digest.
+    only on their weekday, and on the working day after it when that weekday is a weekend day (the
+    Network-only digest: `digest_purposes`). The caller sends each (user, local date) once, so a repeated
+    local hour on a fall-back day, or a scheduler firing twice, still gives one digest.
     """
     if now.tzinfo is None:
         raise ValueError("digest_due_on needs an aware datetime")
@@ -530,3 +568,27 @@ def followup_sendable(purpose: str, local_on: dt.date) -> bool:
     """Whether a digest on `local_on` may carry a follow-up of `purpose`: personal any day, professional on
     working days."""
     return purpose != Purpose.PROFESSIONAL or professional_sendable(local_on)
+
+
+def sendable_purposes(local_on: dt.date) -> tuple[str, ...]:
+    """The purposes a digest on `local_on` may carry: personal any day, professional on working days."""
+    return tuple(purpose for purpose in Purpose.values if followup_sendable(purpose, local_on))
+
+
+def digest_purposes(schedule: DigestSchedule, local_on: dt.date) -> tuple[str, ...]:
+    """The groups the digest of `local_on` carries, by purpose; empty when no digest falls on that day.
+
+    Daily: personal follow-ups every day, professional ones on working days. Weekly: the same on its
+    weekday; and when that weekday is a Saturday or Sunday, which carries Friendships only, its Network
+    follow-ups go in a Network-only digest on the next working day at the same hour, so every follow-up is
+    still emailed.
+    """
+    if schedule.frequency == DAILY or (
+        schedule.frequency == WEEKLY and local_on.weekday() == schedule.weekday
+    ):
+        return sendable_purposes(local_on)
+    if schedule.frequency == WEEKLY:
+        weekly_on = local_on - dt.timedelta(days=(local_on.weekday() - schedule.weekday) % 7)
+        if not is_working_day(weekly_on) and next_working_day(weekly_on) == local_on:
+            return (Purpose.PROFESSIONAL,)
+    return ()

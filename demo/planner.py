@@ -29,6 +29,7 @@ from demo.vocabulary import (
     INTENTIONS,
     INTERACTION_NOTES,
     KIND_WEIGHTS,
+    MET_NOTES,
     OPPOSITE,
     OTHER_SETTING,
     PERSONAL_HOME_DOMAINS,
@@ -327,7 +328,9 @@ class Planner:
                 purpose = OPPOSITE[purpose]
         notes = rng.choice(INTERACTION_NOTES[purpose]) if rng.random() < 0.45 else ""
         if kind == Kind.MET and event is not None:
-            notes = f"met at {self.events[event].name}" if rng.random() < 0.5 else ""
+            # Picked by position, not by the generator, so the rest of the demo stays as it was.
+            jotted = MET_NOTES[purpose][len(self.interactions) % len(MET_NOTES[purpose])]
+            notes = jotted if rng.random() < 0.5 else ""
         planned = PlannedInteraction(when, kind, purpose, setting, event, notes, participants)
         self.interactions.append(planned)
         for i in participants:

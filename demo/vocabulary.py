@@ -135,6 +135,25 @@ CONTACT_NOTES: dict[str, list[str]] = {
     Intention.BOTH: BOTH_NOTES,
 }
 # What an interaction was about, worded to fit any kind (a call, a meal, an email).
+# What someone jots in quick capture about a person just met: their own words, never Kith's.
+MET_NOTES: dict[str, list[str]] = {
+    Purpose.PERSONAL: [
+        "friend of Lena's, just moved to the area",
+        "climbs at the Arch on Thursdays",
+        "has a sourdough starter to share",
+        "runs the street's book swap",
+        "training for the Berlin marathon",
+        "her sister just had a baby",
+    ],
+    Purpose.PROFESSIONAL: [
+        "wants the slides from the talk",
+        "hiring a senior designer",
+        "runs research ops at a fintech",
+        "knows the grant panel well",
+        "asked about our pricing for the pilot",
+        "writing a book on design systems",
+    ],
+}
 INTERACTION_NOTES: dict[str, list[str]] = {
     Purpose.PERSONAL: [
         "plans for a climbing weekend in the Peak",

@@ -1,26 +1,23 @@
-"""The digest email and the engine that sends each one exactly once (PRODUCT.md, "The digest").
-
-What goes in a digest (`digest_content`): the follow-ups that became due since the last digest, that is every
-open follow-up not emailed yet (scheduled and due, or snoozed until then), of contacts that get reminders;
-professional ones only on working days. Grouped Friendships / Network, most overdue first by the policy's
-score, at most 10 per group with "and N more" (those stay scheduled and lead a later digest), and a line
-counting older ones still open (emailed before, not done, snoozed or dismissed). Nothing due, no digest.
+"""The engine that sends each digest exactly once (PRODUCT.md, "The digest"); what a digest says, and the
+email made of it, come from followups.digest_content.
 
 How it is sent exactly once: scheduled work lives in rows, never in broker ETAs.
 - `digests_due(now)`, the tick: finds users whose local digest time has come (`User.next_digest_at`, worked
-  out by contacts.policy across daylight-saving changes), creates their Digest row for that local date
-  (a few statements per batch of users; the insert skips rows already on the unique (owner, local_date)
-  key), and takes every digest waiting to be sent: new ones, failed ones whose backoff ended, and claims
-  whose worker died (lease expired).
-- `digest_send(digest_id)`: claims the digest with a conditional UPDATE and sends only when it won; then, in
-  one short transaction, records the Message-ID and moves the follow-ups scheduled -> sent. A failure is
+  out by contacts.policy across daylight-saving changes, the Network-only digest after a weekend weekly one
+  included), creates their Digest row for that local date (a few statements per batch of users; the insert
+  skips rows already on the unique (owner, local_date) key), and takes every digest waiting to be sent: new
+  ones, failed ones whose backoff ended, and claims whose worker died (lease expired).
+- `digest_send(digest_id)`: claims the digest with a conditional UPDATE and sends only when it won; as soon
+  as the mail server has accepted the message (its answer to DATA), before the connection is closed, one
+  short transaction records the Message-ID and moves the follow-ups scheduled -> sent. A failure is
   recorded with its error and retried with backoff by a later tick.
 - `digests_send_due(now)`: both in one process, for `manage.py send_followups` and tests. The beat task in
   followups.tasks does the first and queues the second per digest.
 
-The one window left is a crash after the mail server accepted a message and before the commit: the digest is
-then sent again after the lease, with the same Message-ID (user id and local date), so the repeat is
-recognisable. Nothing else runs between the SMTP reply and that commit.
+The one window left is a crash after the mail server accepted a message and before that commit: the digest
+is then sent again after the lease, with the same Message-ID (user id and local date), so the repeat is
+recognisable. Nothing else runs between the server's answer to DATA and that commit; not even QUIT, whose
+answer a slow server may keep for up to its timeout (accounts.emails.email_send's `on_accepted`).
 """
 
 from __future__ import annotations
@@ -29,35 +26,26 @@ import datetime as dt
 import logging
 import time
 from collections import Counter, defaultdict
-from collections.abc import Collection, Iterable
-from dataclasses import dataclass, field
-from functools import partial
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives, make_msgid
 from django.db import OperationalError, close_old_connections, transaction
-from django.db.models import Case, DateTimeField, Exists, F, OuterRef, Q, Value, When, Window
-from django.db.models.functions import RowNumber
-from django.urls import reverse
+from django.db.models import Case, DateTimeField, Exists, F, OuterRef, Q, Value, When
 from django.utils import timezone
 
-from accounts.choices import Purpose
 from accounts.confirmations import address_confirmed, address_receives_digests, users_receiving_digests
-from accounts.display import date_style_override, day_near
-from accounts.emails import email_make, email_send, email_site_domain
+from accounts.emails import email_send
 from accounts.models import DigestFrequency, User
 from accounts.ratelimit import RateLimit
 from contacts import policy
-from contacts.models import Contact
 from contacts.policy import DigestSchedule, Reason
-from followups.engine import GROUP_TITLES, followups_group, followups_replan, user_today
-from followups.links import LinkAction, followup_link_url, unsubscribe_url
-from followups.models import Digest, DigestStatus, FollowUp, FollowUpQuerySet, FollowUpState
-from interactions.models import Interaction, Participation
+from followups.digest_content import DigestContent, digest_content, digest_message, followups_sendable
+from followups.engine import followups_replan, user_today
+from followups.models import Digest, DigestStatus, FollowUp, FollowUpState
 
 logger = logging.getLogger(__name__)
 
-GROUP_CAP = 10
 # How long a worker may take to send one digest before another may take it over. Sending one takes seconds;
 # a take-over while the first worker is merely slow would send it twice, so the lease is generous.
 LEASE = dt.timedelta(minutes=10)
@@ -67,241 +55,10 @@ MAX_ATTEMPTS = 8
 TICK_BATCH = 500
 # The User columns a digest schedule is read from.
 _SCHEDULE_FIELDS = ("time_zone", "digest_hour", "digest_frequency", "digest_weekday")
-# The FollowUp columns "most overdue first" and the grouping read.
-_RANK_FIELDS = ("purpose", "reason", "state", "due_on", "snoozed_until", "clock_since", "cadence_days")
 _RECORD_ATTEMPTS = 3
-_SNIPPET = 160
 
 
-# What a digest says --------------------------------------------------------------------------------------
-
-
-def _snippet(text: str) -> str:
-    """The first non-empty line of a note, shortened: enough to recall, never the whole page."""
-    line = next((line.strip() for line in text.splitlines() if line.strip()), "")
-    return line if len(line) <= _SNIPPET else line[: _SNIPPET - 1].rstrip() + "…"
-
-
-def followup_wording(
-    followup: FollowUp, contact: Contact, last: Interaction | None, today: dt.date, zone: dt.tzinfo
-) -> list[str]:
-    """What the digest suggests for one follow-up, worded by the follow-up's purpose (never by the contact's
-    intention, so a `both` contact gets one of each).
-
-    Personal: catch up, make plans, recall personal details from the notes; never a career or business
-    nudge. Professional: thank, share what was promised, propose a next step, from the notes and the last
-    interaction of that purpose. Days are written in the active date style (a digest is made under its
-    user's), without the year when it is this year's.
-    """
-    day = partial(day_near, today=today)
-    lines: list[str] = []
-    met_on = followup.clock_since
-    if followup.reason == Reason.REQUESTED:
-        lines.append(
-            f"You asked to be reminded: {_snippet(followup.note)}"
-            if followup.note
-            else "You asked to be reminded."
-        )
-    elif followup.purpose == Purpose.PERSONAL:
-        if followup.reason == Reason.BIRTHDAY:
-            lines.append(
-                "It is their birthday today: send your wishes."
-                if followup.due_on == today
-                else f"Their birthday was on {day(followup.due_on)}: it is not too late to send your wishes."
-            )
-        elif followup.reason == Reason.AFTER_MEETING and met_on is not None:
-            lines.append(
-                f"You met on {day(met_on)}. Say it was good to see them, and make a plan to meet again."
-            )
-        else:
-            lines.append("Catch up: ask how they are doing, and make plans to get together.")
-    elif followup.reason == Reason.AFTER_MEETING and met_on is not None:
-        where = f" at {last.event.name}" if last is not None and last.event is not None else ""
-        lines.append(f"Thank them for the conversation{where} on {day(met_on)}, and share what you promised.")
-    else:
-        lines.append("Propose a next step: share something useful to them, or suggest a call.")
-    if last is not None and last.notes.strip():
-        lines.append(f"Last time, {day(policy.local_date(last.occurred_at, zone))}: {_snippet(last.notes)}")
-    if contact.notes.strip():
-        lines.append(
-            ("Remember: " if followup.purpose == Purpose.PERSONAL else "Notes: ") + _snippet(contact.notes)
-        )
-    return lines
-
-
-def _last_interactions(followups: Iterable[FollowUp]) -> dict[tuple[int, str], Interaction]:
-    """Each contact's latest interaction of each follow-up's purpose, in one query that returns only those:
-    the newest participation per contact and purpose, not every one of the listed contacts."""
-    wanted = {(f.contact_id, f.purpose) for f in followups}
-    if not wanted:
-        return {}
-    rows = (
-        Participation.objects.filter(
-            contact_id__in={c for c, _ in wanted}, interaction__purpose__in={p for _, p in wanted}
-        )
-        .annotate(
-            newest=Window(
-                RowNumber(),
-                partition_by=[F("contact_id"), F("interaction__purpose")],
-                order_by=[F("interaction__occurred_at").desc(), F("interaction_id").desc()],
-            )
-        )
-        .filter(newest=1)
-        .select_related("interaction__event")
-    )
-    found = {(row.contact_id, row.interaction.purpose): row.interaction for row in rows}
-    return {key: interaction for key, interaction in found.items() if key in wanted}
-
-
-@dataclass
-class DigestItem:
-    followup: FollowUp
-    contact: Contact
-    lines: list[str]
-    done_url: str
-    snooze_url: str
-    stop_url: str
-    contact_url: str
-
-
-@dataclass
-class DigestGroup:
-    purpose: str
-    items: list[DigestItem]
-    more: int
-
-    @property
-    def title(self) -> str:
-        return GROUP_TITLES[self.purpose]
-
-
-@dataclass
-class DigestContent:
-    user: User
-    local_date: dt.date
-    groups: list[DigestGroup] = field(default_factory=list)
-    older_open: int = 0
-    test: bool = False
-
-    @property
-    def followup_ids(self) -> list[int]:
-        """The follow-ups this digest emails: those it lists by name, not the ones in "and N more"."""
-        return [item.followup.pk for group in self.groups for item in group.items]
-
-    @property
-    def names(self) -> list[str]:
-        return [item.contact.display_name for group in self.groups for item in group.items]
-
-    @property
-    def total(self) -> int:
-        return sum(len(group.items) + group.more for group in self.groups)
-
-
-def _followups_sendable(local_date: dt.date) -> FollowUpQuerySet:
-    """Every user's follow-ups a digest on `local_date` may email: not emailed yet (scheduled and due, or
-    snoozed until then), of contacts that get reminders, professional ones only on working days. The one
-    definition of these rules: one user's digest and the tick's "who has something to send" both read it."""
-    purposes = [p for p in Purpose.values if policy.followup_sendable(p, local_date)]
-    return (
-        FollowUp.objects.filter(purpose__in=purposes)
-        .active()
-        .filter(
-            Q(state=FollowUpState.SCHEDULED, due_on__lte=local_date)
-            | Q(state=FollowUpState.SNOOZED, snoozed_until__lte=local_date)
-        )
-    )
-
-
-def digest_followups(user: User, local_date: dt.date) -> FollowUpQuerySet:
-    """The follow-ups `user`'s digest on `local_date` may email (see `_followups_sendable`)."""
-    # A follow-up's contact is always its owner's (accounts.ownership); saying so again lets PostgreSQL read
-    # this user's contacts through their owner index instead of every contact of every user.
-    return _followups_sendable(local_date).filter(owner=user, contact__owner=user)
-
-
-def digest_content(user: User, local_date: dt.date, *, test: bool = False) -> DigestContent | None:
-    """What the digest of `local_date` says, or None when nothing is due (a test digest says so instead).
-
-    1. The follow-ups to email, grouped by purpose, most overdue first, capped per group.
-    2. The count of older follow-ups still open: emailed before and not yet done, snoozed or dismissed.
-    3. For each one listed: the wording by its purpose, and its signed one-click links.
-    """
-    # Ranked on the few columns the order needs; only the listed ones (at most GROUP_CAP a group) are then
-    # read whole, with their contacts: a user with thousands due does not load thousands of contacts.
-    ranked = list(digest_followups(user, local_date).only(*_RANK_FIELDS))
-    if not ranked and not test:
-        return None
-    groups = followups_group(ranked, local_date, cap=GROUP_CAP)
-    full = FollowUp.objects.select_related("contact").in_bulk([f.pk for group in groups for f in group.items])
-    for group in groups:
-        group.items = [full[f.pk] for f in group.items if f.pk in full]
-    listed = [f for group in groups for f in group.items]
-    last = _last_interactions(listed)
-    content = DigestContent(user, local_date, test=test)
-    content.older_open = (
-        FollowUp.objects.filter(owner=user, state=FollowUpState.SENT, due_on__lte=local_date).active().count()
-    )
-    # The wording writes days in the user's date style, as the email's templates do (digest_message).
-    with date_style_override(user.date_style):
-        for group in groups:
-            items = [
-                DigestItem(
-                    followup=f,
-                    contact=f.contact,
-                    lines=followup_wording(
-                        f, f.contact, last.get((f.contact_id, f.purpose)), local_date, user.zone
-                    ),
-                    done_url=followup_link_url(f, LinkAction.DONE),
-                    snooze_url=followup_link_url(f, LinkAction.SNOOZE),
-                    stop_url=followup_link_url(f, LinkAction.STOP),
-                    contact_url=_absolute(f.contact.get_absolute_url()),
-                )
-                for f in group.items
-            ]
-            content.groups.append(DigestGroup(group.purpose, items, group.more))
-    return content
-
-
-def _absolute(path: str) -> str:
-    return settings.SITE_URL + path
-
-
-def digest_message_id(user_id: int, local_date: dt.date) -> str:
-    """The stable Message-ID of one user's digest of one local date: a repeat after a crash is the same
-    message to the receiving server and to the reader's mail client."""
-    return f"<kith-digest-{user_id}-{local_date:%Y%m%d}@{email_site_domain()}>"
-
-
-def _subject_names(names: list[str], total: int) -> str:
-    shown = names[:2]
-    rest = total - len(shown)
-    text = ", ".join(shown)
-    return f"{text} and {rest} more" if rest > 0 else text
-
-
-def digest_message(content: DigestContent) -> EmailMultiAlternatives:
-    """The multipart email of a digest, to the user's reminder address, with the one-click unsubscribe
-    headers (RFC 8058) and, unless it is a test, the digest's stable Message-ID."""
-    user = content.user
-    context = {
-        "content": content,
-        "user": user,
-        "subject_names": _subject_names(content.names, content.total),
-        "due_url": _absolute(reverse("due")),
-        "settings_url": _absolute(reverse("settings")),
-        "unsubscribe_url": unsubscribe_url(user),
-        "working_day": policy.is_working_day(content.local_date),
-    }
-    headers = {
-        "Message-ID": make_msgid("kith-test-digest", domain=email_site_domain())
-        if content.test
-        else digest_message_id(user.pk, content.local_date),
-        "List-Unsubscribe": f"<{context['unsubscribe_url']}>",
-        "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
-        "Auto-Submitted": "auto-generated",
-    }
-    with date_style_override(user.date_style):
-        return email_make("digest", user.reminder_address, context, headers=headers)
+# The test digest ----------------------------------------------------------------------------------------
 
 
 def digest_test_limit() -> RateLimit:
@@ -334,7 +91,9 @@ def digest_send_test(user: User, *, now: dt.datetime | None = None) -> DigestTes
     limit = digest_test_limit()
     if not limit.claim(f"user:{user.pk}", f"address:{address.strip().casefold()}"):
         return DigestTestResult(address, refused="rate limited", wait=limit.wait_text())
-    content = digest_content(user, user_today(user, now), test=True)
+    # Today's digest as a daily one would carry it, whatever the user's weekday: a test shows the wording.
+    today = user_today(user, now)
+    content = digest_content(user, today, purposes=policy.sendable_purposes(today), test=True)
     assert content is not None
     email_send(digest_message(content))
     return DigestTestResult(address, count=len(content.followup_ids))
@@ -357,15 +116,18 @@ def _next_digest_at(
     return policy.digest_moment(schedule, next_on) if next_on else None
 
 
-def _owners_with_followups_sendable(owner_ids: Collection[int], local_date: dt.date) -> set[int]:
-    """Which of `owner_ids` have a follow-up their digest on `local_date` may email, in one query.
+def _owners_with_followups_sendable(
+    owner_ids: Collection[int], local_date: dt.date, purposes: Sequence[str]
+) -> set[int]:
+    """Which of `owner_ids` have a follow-up of `purposes` their digest on `local_date` may email, in one
+    query.
 
     The question is asked per user in the select list, not as a WHERE EXISTS: PostgreSQL turns the latter
     into a join over every due follow-up of the batch (tens of thousands of rows), while this looks up each
     user's follow-ups through the owner index and stops at the first that may be sent."""
     rows = (
         User.objects.filter(pk__in=owner_ids)
-        .annotate(sendable=Exists(_followups_sendable(local_date).filter(owner=OuterRef("pk"))))
+        .annotate(sendable=Exists(followups_sendable(local_date, purposes).filter(owner=OuterRef("pk"))))
         .values_list("pk", "sendable")
     )
     return {pk for pk, sendable in rows if sendable}
@@ -390,12 +152,16 @@ def _digests_create_batch(users: list[User], now: dt.datetime) -> None:
     receiving = users_receiving_digests(users, now)
     for user in users:
         by_schedule[DigestSchedule.from_user(user)].append(user)
-    due: dict[dt.date, list[int]] = defaultdict(list)
+    # Keyed by the local date and the purposes its digest carries: a weekly user's Network-only Monday
+    # shares the date of a daily user's Monday but not its purposes.
+    due: dict[tuple[dt.date, tuple[str, ...]], list[int]] = defaultdict(list)
     moves: list[When] = []
     for schedule, group in by_schedule.items():
         due_on = policy.digest_due_on(schedule, now)
         if due_on is not None:
-            due[due_on] += [user.pk for user in group if user.pk in receiving]
+            due[due_on, policy.digest_purposes(schedule, due_on)] += [
+                user.pk for user in group if user.pk in receiving
+            ]
         moves.append(
             When(
                 Q(
@@ -410,8 +176,8 @@ def _digests_create_batch(users: list[User], now: dt.datetime) -> None:
         )
     rows = [
         Digest(owner_id=owner_id, local_date=on, available_at=now)
-        for on, owner_ids in due.items()
-        for owner_id in _owners_with_followups_sendable(owner_ids, on)
+        for (on, purposes), owner_ids in due.items()
+        for owner_id in _owners_with_followups_sendable(owner_ids, on, purposes)
     ]
     if rows:
         Digest.objects.bulk_create(rows, ignore_conflicts=True)
@@ -531,6 +297,31 @@ def _digest_record_sent(digest: Digest, followup_ids: list[int], message_id: str
             time.sleep(0.2 * (attempt + 1))
 
 
+def _digest_content_now(digest: Digest, now: dt.datetime) -> DigestContent | None:
+    """The digest's content from the current rows, or None when it has nothing to say or no address it may
+    go to any more (the address may have changed, or its grace period ended, since the tick made the row)."""
+    user = digest.owner
+    if (
+        user.digest_frequency == DigestFrequency.OFF
+        or not user.reminder_address
+        or not address_receives_digests(user, user.reminder_address, now)
+    ):
+        return None
+    return digest_content(user, digest.local_date)
+
+
+def _birthdays_replan(content: DigestContent, now: dt.datetime) -> None:
+    """An emailed birthday makes room for next year's: its contacts are re-planned."""
+    contacts = [
+        item.contact.pk
+        for group in content.groups
+        for item in group.items
+        if item.followup.reason == Reason.BIRTHDAY
+    ]
+    if contacts:
+        followups_replan(content.user, contacts, now=now)
+
+
 def digest_send(digest_id: int, *, now: dt.datetime | None = None) -> str:
     """Send one digest if this caller wins its claim; returns what happened: "sent", "skipped", "failed"
     or "not claimed".
@@ -541,8 +332,9 @@ def digest_send(digest_id: int, *, now: dt.datetime | None = None) -> str:
        digest left with nothing to say, or with no address it may go to any more, is skipped (its
        follow-ups stay scheduled).
     3. Send, with no transaction or lock open.
-    4. In one transaction: the follow-ups it listed go scheduled/snoozed -> sent, the digest records its
-       Message-ID. On failure the error is recorded and the digest waits for its backoff.
+    4. As soon as the mail server has accepted it, before the connection is closed, in one transaction: the
+       follow-ups it listed go scheduled/snoozed -> sent, the digest records its Message-ID. On failure the
+       error is recorded and the digest waits for its backoff.
     5. An emailed birthday makes room for next year's: its contacts are re-planned.
     """
     now = now or timezone.now()
@@ -552,22 +344,26 @@ def digest_send(digest_id: int, *, now: dt.datetime | None = None) -> str:
     if not won:
         return "not claimed"
     digest = Digest.objects.select_related("owner").get(pk=digest_id)
-    user = digest.owner
+    # Set once the mail server has taken the message: an error after that (the record's commit failed, even
+    # after its retries) is not a failed send, and leaves the claim to its lease, as a crash would.
+    accepted = False
     try:
-        content = None
-        # The address may have changed, or its grace period ended, since the tick made the row.
-        if (
-            user.digest_frequency != DigestFrequency.OFF
-            and user.reminder_address
-            and address_receives_digests(user, user.reminder_address, now)
-        ):
-            content = digest_content(user, digest.local_date)
+        content = _digest_content_now(digest, now)
         if content is None:
             _digest_finish(digest, DigestStatus.SKIPPED)
             return "skipped"
         message = digest_message(content)
-        email_send(message)
+        followup_ids = content.followup_ids
+
+        def record() -> None:
+            nonlocal accepted
+            accepted = True
+            _digest_record_sent(digest, followup_ids, message.extra_headers["Message-ID"], now)
+
+        email_send(message, on_accepted=record)
     except Exception as error:
+        if accepted:
+            raise
         logger.warning("Digest %s (attempt %s) failed: %r", digest.pk, digest.attempts, error)
         _digest_finish(
             digest,
@@ -576,15 +372,7 @@ def digest_send(digest_id: int, *, now: dt.datetime | None = None) -> str:
             available_at=now + _retry_delay(digest.attempts),
         )
         return "failed"
-    _digest_record_sent(digest, content.followup_ids, message.extra_headers["Message-ID"], now)
-    birthday_contacts = [
-        item.contact.pk
-        for group in content.groups
-        for item in group.items
-        if item.followup.reason == Reason.BIRTHDAY
-    ]
-    if birthday_contacts:
-        followups_replan(user, birthday_contacts, now=now)
+    _birthdays_replan(content, now)
     return "sent"
 
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Min
+from django.db.models import Min, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -35,8 +35,32 @@ from interactions.models import Interaction, Kind, Participation
 
 # The dashboards' names for the two groups: the dashboards, the Due page, the digest and the calendar feed.
 GROUP_TITLES: dict[str, str] = {Purpose.PERSONAL: "Friendships", Purpose.PROFESSIONAL: "Network"}
+# The notes "I reached out" gives the interaction it logs: Kith's words, not a memory of the user's. The
+# digest recognises them (`reached_out_note`) and never quotes them as something the user wrote. The text
+# itself is the mark, so it survives backups and imports, and a note the user edits becomes theirs.
+REACHED_OUT_NOTES = "I reached out (from a follow-up reminder)."
+REACHED_OUT_PREFIX = "I reached out: "
 # Contacts re-planned per round, so that re-planning everyone after a settings change stays within memory.
 _REPLAN_BATCH = 500
+# Contacts per UPDATE of their next follow-up date, well under SQLite's bound on query parameters.
+_IDS_PER_UPDATE = 10_000
+# The contact fields a re-plan reads: the policy's ContactFacts and the next follow-up date. Reading only
+# these spares building every contact's notes and search text (a fifth of re-planning a 10,000-row import).
+_PLANNING_READS = (
+    "owner",
+    "intention",
+    "circle",
+    "created_at",
+    "personal_cadence_days",
+    "professional_cadence_days",
+    "reminders_paused",
+    "archived_at",
+    "birthday_month",
+    "birthday_day",
+    "imported_on",
+    "import_position",
+    "next_followup_on",
+)
 
 
 class FollowUpClosed(ValueError):
@@ -118,7 +142,7 @@ def _plan_clock(
     fields = _clock_fields(due)
     if current is None:
         changes.create.append(
-            FollowUp(owner_id=contact.owner_id, contact=contact, purpose=due.purpose, **fields)
+            FollowUp(owner_id=contact.owner_id, contact_id=contact.pk, purpose=due.purpose, **fields)
         )
         return
     unchanged = all(getattr(current, name) == value for name, value in fields.items())
@@ -134,7 +158,7 @@ def _plan_clock(
         current.done_at = now
         changes.update.append(current)
         changes.create.append(
-            FollowUp(owner_id=contact.owner_id, contact=contact, purpose=due.purpose, **fields)
+            FollowUp(owner_id=contact.owner_id, contact_id=contact.pk, purpose=due.purpose, **fields)
         )
     elif not unchanged:
         for name, value in fields.items():
@@ -170,7 +194,7 @@ def _plan_birthday(changes: _Changes, contact: Contact, due: Due | None, rows: l
         changes.create.append(
             FollowUp(
                 owner_id=contact.owner_id,
-                contact=contact,
+                contact_id=contact.pk,
                 purpose=Purpose.PERSONAL,
                 reason=Reason.BIRTHDAY,
                 due_on=wanted,
@@ -194,23 +218,19 @@ def _update_grouped(rows: list[FollowUp], now: dt.datetime) -> None:
         )
 
 
-def _replan_batch(owner: User, contact_ids: Sequence[int], today: dt.date, now: dt.datetime) -> int:
-    zone = owner.zone
-    table = owner.cadence_table()
-    # Locking the contacts makes two re-plans of one contact take turns instead of racing for its one open
-    # clock follow-up (the database would refuse the loser's insert).
-    contacts = list(
-        Contact.objects.select_for_update().filter(owner=owner, pk__in=contact_ids).order_by("pk")
-    )
-    ids = [c.pk for c in contacts]
-    touches = _touches(ids, zone)
-    open_clock: dict[tuple[int, str], FollowUp] = {}
-    last_dismissed: dict[tuple[int, str], FollowUp] = {}
+type _ByClock = dict[tuple[int, str], FollowUp]
+
+
+def _rows_sorted(rows: list[FollowUp]) -> tuple[_ByClock, _ByClock, dict[int, list[FollowUp]]]:
+    """A batch's follow-up rows (ordered by due date) sorted out: the open clock follow-up of each (contact,
+    purpose), the latest dismissed one of each, and each contact's birthday rows. Requested ones are left
+    out: they are the user's and never re-planned."""
+    open_clock: _ByClock = {}
+    last_dismissed: _ByClock = {}
     birthdays: dict[int, list[FollowUp]] = defaultdict(list)
-    rows = (
-        FollowUp.objects.filter(contact_id__in=ids).exclude(reason=Reason.REQUESTED).order_by("due_on", "pk")
-    )
     for row in rows:
+        if row.reason == Reason.REQUESTED:
+            continue
         if row.reason == Reason.BIRTHDAY:
             birthdays[row.contact_id].append(row)
         elif row.state in OPEN_STATES:
@@ -218,6 +238,37 @@ def _replan_batch(owner: User, contact_ids: Sequence[int], today: dt.date, now: 
         elif row.state == FollowUpState.DISMISSED:
             # Ordered by due date, so the last one seen is the latest dismissed.
             last_dismissed[row.contact_id, row.purpose] = row
+    return open_clock, last_dismissed, birthdays
+
+
+def _replan_batch(
+    owner: User,
+    contact_ids: Sequence[int],
+    today: dt.date,
+    now: dt.datetime,
+    next_dates: dict[int, dt.date | None],
+) -> int:
+    """Re-plan one batch of contacts (see `followups_replan`); their new next follow-up dates, where they
+    change, go into `next_dates`."""
+    zone = owner.zone
+    table = owner.cadence_table()
+    # Locking the contacts makes two re-plans of one contact take turns instead of racing for its one open
+    # clock follow-up (the database would refuse the loser's insert).
+    contacts = list(
+        Contact.objects.select_for_update()
+        .filter(owner=owner, pk__in=contact_ids)
+        .only(*_PLANNING_READS)
+        .order_by("pk")
+    )
+    ids = [c.pk for c in contacts]
+    touches = _touches(ids, zone)
+    # Requested follow-ups are the user's and never re-planned; the open ones are read for the next date.
+    rows = list(
+        FollowUp.objects.filter(contact_id__in=ids)
+        .exclude(Q(reason=Reason.REQUESTED) & ~Q(state__in=OPEN_STATES))
+        .order_by("due_on", "pk")
+    )
+    open_clock, last_dismissed, birthdays = _rows_sorted(rows)
 
     changes = _Changes()
     for contact in contacts:
@@ -238,7 +289,10 @@ def _replan_batch(owner: User, contact_ids: Sequence[int], today: dt.date, now: 
         FollowUp.objects.filter(pk__in=changes.delete).delete()
     _update_grouped(changes.update, now)
     FollowUp.objects.bulk_create(changes.create)
-    contacts_refresh_next_followup(ids)
+    # The rows as they now stand give the next follow-up dates without reading them back.
+    deleted = set(changes.delete)
+    earliest = _earliest_open([*(r for r in rows if r.pk not in deleted), *changes.create])
+    next_dates.update(_next_followups(contacts, earliest))
     return changes.count()
 
 
@@ -253,16 +307,19 @@ def followups_replan(owner: User, contact_ids: Iterable[int], *, now: dt.datetim
        follow-up's date, so dismissing never brings the same reminder straight back.
     3. Per purpose, move, open, close or withdraw the one open clock follow-up (`_plan_clock`); plan the next
        birthday (`_plan_birthday`). Requested follow-ups are the user's and are left alone.
-    4. Update `Contact.next_followup_on`.
+    4. Update `Contact.next_followup_on`, once for all the batches.
     Done and dismissed follow-ups are never changed.
     """
     now = now or timezone.now()
     today = user_today(owner, now)
     ids = sorted(set(contact_ids))
-    return sum(
-        _replan_batch(owner, ids[start : start + _REPLAN_BATCH], today, now)
+    next_dates: dict[int, dt.date | None] = {}
+    count = sum(
+        _replan_batch(owner, ids[start : start + _REPLAN_BATCH], today, now, next_dates)
         for start in range(0, len(ids), _REPLAN_BATCH)
     )
+    _next_followups_write(next_dates)
+    return count
 
 
 def contacts_refresh_next_followup(contact_ids: Iterable[int]) -> int:
@@ -275,24 +332,53 @@ def contacts_refresh_next_followup(contact_ids: Iterable[int]) -> int:
     made the planning after a 10,000-contact import take longer than the import.
     """
     ids = list(contact_ids)
+    # `_earliest_open` is this query's twin over rows in memory.
     earliest = dict(
         FollowUp.objects.filter(contact_id__in=ids, state__in=OPEN_STATES)
         .values("contact_id")
         .annotate(on=Min(Coalesce("snoozed_until", "due_on")))
         .values_list("contact_id", "on")
     )
-    # Contacts planned together share few dates (an import's are all one cadence after the import), so one
-    # UPDATE per distinct date writes them in a handful of statements.
-    by_date: dict[dt.date | None, list[int]] = defaultdict(list)
-    for contact in Contact.objects.filter(pk__in=ids).only(
+    contacts = Contact.objects.filter(pk__in=ids).only(
         "pk", "archived_at", "reminders_paused", "next_followup_on"
-    ):
+    )
+    return _next_followups_write(_next_followups(contacts, earliest))
+
+
+def _earliest_open(followups: Iterable[FollowUp]) -> dict[int, dt.date]:
+    """Each contact's earliest open follow-up date among `followups` (the end of a snooze for a snoozed one),
+    as the query in `contacts_refresh_next_followup` finds it in the database."""
+    earliest: dict[int, dt.date] = {}
+    for row in followups:
+        if row.state in OPEN_STATES:
+            on = row.snoozed_until if row.snoozed_until is not None else row.due_on
+            if row.contact_id not in earliest or on < earliest[row.contact_id]:
+                earliest[row.contact_id] = on
+    return earliest
+
+
+def _next_followups(contacts: Iterable[Contact], earliest: dict[int, dt.date]) -> dict[int, dt.date | None]:
+    """The contacts whose `next_followup_on` changes, with the new date: their earliest open follow-up, none
+    when archived or paused."""
+    changed: dict[int, dt.date | None] = {}
+    for contact in contacts:
         on = None if contact.archived_at is not None or contact.reminders_paused else earliest.get(contact.pk)
         if on != contact.next_followup_on:
-            by_date[on].append(contact.pk)
+            changed[contact.pk] = on
+    return changed
+
+
+def _next_followups_write(next_dates: dict[int, dt.date | None]) -> int:
+    """Write the new `next_followup_on` dates. Contacts planned together share few dates (an import's are all
+    one cadence after the import, or a birthday), so one UPDATE per distinct date writes them in a handful of
+    statements."""
+    by_date: dict[dt.date | None, list[int]] = defaultdict(list)
+    for pk, on in next_dates.items():
+        by_date[on].append(pk)
     for on, pks in by_date.items():
-        Contact.objects.filter(pk__in=pks).update(next_followup_on=on)
-    return sum(len(pks) for pks in by_date.values())
+        for start in range(0, len(pks), _IDS_PER_UPDATE):
+            Contact.objects.filter(pk__in=pks[start : start + _IDS_PER_UPDATE]).update(next_followup_on=on)
+    return len(next_dates)
 
 
 # What the user does with a follow-up ---------------------------------------------------------------------
@@ -348,8 +434,17 @@ def followup_done(followup: FollowUp, *, now: dt.datetime | None = None) -> Inte
         kind=Kind.OTHER,
         purpose=followup.purpose,
         setting=purpose_setting(followup.purpose),
-        notes=f"I reached out: {note}" if note else "I reached out (from a follow-up reminder).",
+        notes=f"{REACHED_OUT_PREFIX}{note}" if note else REACHED_OUT_NOTES,
     )
+
+
+def reached_out_note(notes: str) -> str | None:
+    """None when `notes` are not the ones "I reached out" wrote; else the user's own words in them (the note
+    of the follow-up it closed, "" when it had none). Notes the user has edited since are theirs."""
+    text = notes.strip()
+    if text == REACHED_OUT_NOTES:
+        return ""
+    return text.removeprefix(REACHED_OUT_PREFIX) if text.startswith(REACHED_OUT_PREFIX) else None
 
 
 def followup_request_purpose(contact: Contact, purpose: str | None = None) -> str:

@@ -34,7 +34,7 @@ from django.utils import timezone
 
 from accounts.choices import Intention, Purpose
 from contacts.policy import Reason
-from followups.digests import digest_message_id
+from followups.digest_content import digest_message_id
 from followups.engine import user_today
 from followups.models import Digest, DigestStatus, FollowUp, FollowUpState
 from tests.conftest import REDIS_TEST_URL

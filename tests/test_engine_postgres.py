@@ -123,11 +123,11 @@ def test_a_failed_send_is_retried(monkeypatch):
     calls = []
     real_send = digests.email_send
 
-    def flaky(message):
+    def flaky(message, **options):
         calls.append(message)
         if len(calls) == 1:
             raise TimeoutError("the mail server timed out")
-        real_send(message)
+        real_send(message, **options)
 
     monkeypatch.setattr(digests, "email_send", flaky)
     assert digests_send_due(MONDAY_8AM) == "1 failed"
