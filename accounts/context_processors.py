@@ -18,6 +18,7 @@ NAV_TABS: dict[str, str] = {
     "event_detail": "events",
     "event_create": "events",
     "event_edit": "events",
+    "event_compare": "events",
 }
 
 PHONE_TABS = frozenset({"capture", "due", "friendships", "network"})

@@ -1,4 +1,5 @@
-"""The dashboards' pages: Friendships, Network, the balance between them, and their one-click "log"."""
+"""The dashboards' pages: Friendships, Network, the balance between them, their one-click "log", and the
+Events page comparing events."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from accounts.pages import AuthenticatedHttpRequest, next_url, render_page
 from contacts.models import Contact
 from dashboards.balance import balance_build
 from dashboards.dashboards import dashboard_build, dashboard_log_touch
+from dashboards.events import events_compare
 from dashboards.forms import QuickLogForm
 from followups.engine import user_today
 
@@ -61,3 +63,10 @@ def dashboard_log(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     dashboard_log_touch(request.user, contact, purpose, now=timezone.now())
     messages.success(request, f"Logged a {Purpose(purpose).label.lower()} interaction with {contact}.")
     return redirect(next_url(request, reverse("friendships" if purpose == Purpose.PERSONAL else "network")))
+
+
+@login_required
+def event_compare(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """Which events were worth it: events compared by what came of meeting people there, per group."""
+    context = {"groups": events_compare(request.user, user_today(request.user))}
+    return render_page(request, "dashboards/events.html", context)

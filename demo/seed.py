@@ -23,6 +23,7 @@ from django.db import connection, transaction
 from django.db.models import F, Field, Model
 from django.db.models.functions import Coalesce, Greatest
 
+from accounts.database import database_analyze
 from accounts.models import User
 from contacts.models import Contact, EmailAddress, PhoneNumber, Tag
 from demo.planner import DemoSize, Planner
@@ -236,12 +237,13 @@ def _write_interactions(user: User, planner: Planner, contact_ids: list[int], ev
     if len(interaction_ids) != len(planner.interactions):
         raise RuntimeError(f"{user} gained interactions from elsewhere while being seeded; run it again.")
 
+    intentions = [planned.contact.intention for planned in planner.contacts]
     _insert_rows(
         Participation,
-        ["owner", "interaction", "contact", "occurred_at", "purpose"],
+        ["owner", "interaction", "contact", "occurred_at", "purpose", "intention_then"],
         (
-            # row[1] is the interaction's time, as written above.
-            (user.pk, interaction_id, contact_ids[i], row[1], p.purpose)
+            # row[1] is the interaction's time, as written above; the demo's people kept their intention.
+            (user.pk, interaction_id, contact_ids[i], row[1], p.purpose, intentions[i])
             for interaction_id, row, p in zip(interaction_ids, rows, planner.interactions, strict=True)
             for i in p.participants
         ),
@@ -249,21 +251,16 @@ def _write_interactions(user: User, planner: Planner, contact_ids: list[int], ev
 
 
 def _analyze(*models: type[Model]) -> None:
-    """Give PostgreSQL's planner statistics for tables just filled; ANALYZE inside the transaction counts
-    its own uncommitted rows.
+    """Give the planner statistics for tables just filled (accounts.database); on PostgreSQL, ANALYZE
+    inside the transaction counts its own uncommitted rows.
 
     Without them the planner guesses, and guesses badly at this size. The owner-consistency foreign keys are
     deferred, so the commit checks every row inserted and deleted here; with no statistics it checked "no
     participation still points at this deleted interaction" by walking the owner_id index, which holds every
     row of this one owner, and replacing 100,000 interactions took many minutes instead of seconds. The
-    follow-up planner's queries run faster with them too. SQLite has no such problem, and its statistics are
-    left as they are.
+    follow-up planner's queries run faster with them too.
     """
-    if connection.vendor != "postgresql":
-        return
-    with connection.cursor() as cursor:
-        for model in models:
-            cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
+    database_analyze(models)
 
 
 class NotADemoUser(Exception):

@@ -279,6 +279,10 @@ def capture_row_update(
         changes["purpose"] = interaction_default_purpose(intentions, interaction.setting)
     if changes:
         interaction_update(interaction, **changes)
+    if intention_changed:
+        # A row corrects what was typed at the meeting: the corrected intention is the one they were met
+        # with, not a change since (interactions.cohorts).
+        Participation.objects.filter(pk=participation.pk).update(intention_then=intention)
     return (
         Participation.objects.select_related("contact", "interaction")
         .prefetch_related("contact__emails", "contact__phones")

@@ -5,7 +5,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 
-from accounts.choices import Purpose, Setting
+from accounts.choices import Intention, Purpose, Setting
 from contacts.models import Contact
 
 
@@ -126,7 +126,8 @@ class Interaction(models.Model):
 
 class Participation(models.Model):
     """One contact taking part in one interaction. `owner` is repeated so PostgreSQL can check, with
-    composite foreign keys, that contact and interaction belong to the same user.
+    composite foreign keys, that contact and interaction belong to the same user, and the contact's
+    intention at the time is kept (`intention_then`).
 
     The interaction's time and purpose are repeated too, so that "who was seen when, for what" (the balance
     per tag, a contact's timeline summary) reads one index instead of joining every interaction. Make rows
@@ -138,6 +139,11 @@ class Participation(models.Model):
     contact = models.ForeignKey(Contact, on_delete=models.CASCADE, related_name="participations")
     occurred_at = models.DateTimeField(editable=False)
     purpose = models.CharField(max_length=12, choices=Purpose.choices, editable=False)
+    # The contact's intention when they took part (quick capture's row can still correct it): an event's
+    # cohort counts the people met there whose intention has changed since (interactions.cohorts).
+    intention_then = models.CharField(
+        "intention at the time", max_length=12, choices=Intention.choices, editable=False
+    )
 
     class Meta:
         constraints = [
@@ -162,15 +168,19 @@ class Participation(models.Model):
         # A row made field by field (the admin's inline) takes its interaction's time and purpose.
         if self.interaction_id is not None:
             self.occurred_at, self.purpose = self.interaction.occurred_at, self.interaction.purpose
+        if not self.intention_then and self.contact_id is not None:
+            self.intention_then = self.contact.intention
         super().save(*args, **kwargs)  # type: ignore[arg-type]
 
     @classmethod
     def of(cls, interaction: Interaction, contact: Contact) -> Participation:
-        """The row saying `contact` took part in `interaction`, with the interaction's time and purpose."""
+        """The row saying `contact` took part in `interaction`, with the interaction's time and purpose and
+        the contact's intention now."""
         return cls(
             owner_id=interaction.owner_id,
             interaction=interaction,
             contact=contact,
             occurred_at=interaction.occurred_at,
             purpose=interaction.purpose,
+            intention_then=contact.intention,
         )
