@@ -12,6 +12,7 @@ urlpatterns = [
     path("transfer/", include("transfer.urls")),
     path("accounts/", include("accounts.urls")),
     path("", include("api.urls")),
+    path("", include("dav.urls")),
     path("admin/", admin.site.urls),
     path("health/", health.health, name="health"),
     # The installable app, served from the root so the service worker's scope is every page (config/pwa.py).

@@ -11,7 +11,15 @@ from django.utils import timezone
 
 from accounts.choices import Circle, Intention
 from accounts.models import User
-from contacts.models import TAG_MAX_LENGTH, Contact, EmailAddress, PhoneNumber, Tag
+from contacts.models import (
+    TAG_MAX_LENGTH,
+    Contact,
+    EmailAddress,
+    PhoneNumber,
+    Tag,
+    card_changes_record,
+    contacts_cards_changed,
+)
 from contacts.phones import phone_e164
 from contacts.signals import PLANNING_FIELDS, contacts_changed, contacts_deleting
 from contacts.text import casefold_key
@@ -109,7 +117,11 @@ def contact_save(contact: Contact, changed_fields: Collection[str]) -> Contact:
 
 
 def contact_update(contact: Contact, **fields: object) -> Contact:
-    """Set the given fields and save; only fields that really change count as changed."""
+    """Set the given fields and save; only fields that really change count as changed. Setting the intention
+    of a contact made on a phone, even to the one it has, is the user's decision: it leaves "New from your
+    phone" and its reminders start."""
+    if "intention" in fields and contact.new_from_phone:
+        fields = {"reminders_paused": False, **fields, "new_from_phone": False}
     changed = [name for name, value in fields.items() if getattr(contact, name) != value]
     for name in changed:
         setattr(contact, name, fields[name])
@@ -135,6 +147,7 @@ def contact_set_emails(contact: Contact, addresses: Sequence[str]) -> None:
         elif email.address != address:
             email.address = address
             email.save(update_fields=["address"])
+    card_changes_record(contact.owner_id, [contact.card_name])
 
 
 @transaction.atomic
@@ -153,6 +166,7 @@ def contact_set_phones(contact: Contact, numbers: Sequence[str]) -> None:
             PhoneNumber.objects.create(
                 owner_id=contact.owner_id, contact=contact, number=number, e164=phone_e164(number, region)
             )
+    card_changes_record(contact.owner_id, [contact.card_name])
 
 
 @transaction.atomic
@@ -178,6 +192,8 @@ def contact_delete(contact: Contact) -> None:
     were with this person alone first."""
     contacts_deleting.send(sender=Contact, owner=contact.owner, contact_ids=[contact.pk])
     contact.delete()
+    # Phones syncing the books learn that the card is gone.
+    card_changes_record(contact.owner_id, [contact.card_name])
 
 
 class BulkAction:
@@ -214,6 +230,12 @@ def contacts_bulk_change(owner: User, contact_ids: Collection[int], action: str,
             raise ValueError(f"Unknown intention {value!r}")
         changed = list(contacts.exclude(intention=value).values_list("pk", flat=True))
         Contact.objects.filter(pk__in=changed).update(intention=value, updated_at=now)
+        # As on the contact page: an intention set for contacts made on a phone starts their reminders.
+        from_phone = list(contacts.filter(new_from_phone=True).values_list("pk", flat=True))
+        Contact.objects.filter(pk__in=from_phone).update(
+            new_from_phone=False, reminders_paused=False, updated_at=now
+        )
+        changed = sorted({*changed, *from_phone})
     elif action == BulkAction.SET_CIRCLE:
         if value not in Circle.values:
             raise ValueError(f"Unknown circle {value!r}")
@@ -237,5 +259,36 @@ def contacts_bulk_change(owner: User, contact_ids: Collection[int], action: str,
         return len(changed)
     else:
         raise ValueError(f"Unknown bulk action {action!r}")
+    contacts_cards_changed(changed)
     contacts_announce(owner, changed)
     return len(changed)
+
+
+class TagTaken(ValueError):
+    """Another of the owner's tags has this name already (ignoring case)."""
+
+
+def tag_create(owner: User, name: str) -> Tag:
+    """A new tag; TagTaken when the owner has one of this name (ignoring case)."""
+    name = tag_clean_name(name)
+    if tag_find(owner, name) is not None:
+        raise TagTaken(name)
+    return tag_get_or_create(owner, name)
+
+
+@transaction.atomic
+def tag_rename(tag: Tag, name: str) -> Tag:
+    """Rename a tag ("climbing" -> "Climbing" is a rename too); TagTaken when another tag has the name. The
+    search text of its contacts follows (contacts.receivers)."""
+    name = tag_clean_name(name)
+    other = tag_find(tag.owner, name)
+    if other is not None and other.pk != tag.pk:
+        raise TagTaken(name)
+    tag.name = name
+    tag.save()
+    return tag
+
+
+def tag_delete(tag: Tag) -> None:
+    """Delete a tag; its contacts lose it and nothing else."""
+    tag.delete()

@@ -1,13 +1,15 @@
 from __future__ import annotations
 
 import calendar
+import uuid
 from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.db.models.functions import Lower
 
@@ -59,6 +61,35 @@ def folded_update_fields(model: type[models.Model], kwargs: dict[str, Any]) -> N
         return
     folded = [f.name for f in model._meta.fields if isinstance(f, FoldedField) and f.source in update_fields]
     kwargs["update_fields"] = {*update_fields, *folded}
+
+
+class CardUidField(models.CharField):  # type: ignore[type-arg]
+    """A contact's vCard UID, stable for the contact's life: a random UUID unless a phone chose it. Filled
+    in `pre_save`, which runs for save(), create() and bulk_create() alike."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs["editable"] = False
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self) -> Any:
+        name, path, args, kwargs = super().deconstruct()
+        del kwargs["editable"]
+        return name, path, args, kwargs
+
+    def pre_save(self, model_instance: models.Model, add: bool) -> str:
+        value = getattr(model_instance, self.attname) or str(uuid.uuid4())
+        setattr(model_instance, self.attname, value)
+        return value
+
+
+class CardNameField(CardUidField):
+    """The name of a contact's card in the CardDAV address books (the last part of its URL): the name a phone
+    gave it, or `<uid>.vcf`. Declared after `uid`, whose pre_save has run by then."""
+
+    def pre_save(self, model_instance: models.Model, add: bool) -> str:
+        value = getattr(model_instance, self.attname) or f"{model_instance.uid}.vcf"  # type: ignore[attr-defined]
+        setattr(model_instance, self.attname, value)
+        return value
 
 
 class Tag(models.Model):
@@ -139,6 +170,12 @@ class Contact(models.Model):
     tags = models.ManyToManyField(Tag, blank=True, related_name="contacts")
     # vCard properties Kith has no field for, kept verbatim so an export gives them back.
     vcard_extra = models.TextField(blank=True)
+    # The card's identity for phones syncing by CardDAV (the dav app): its UID and its name in the books.
+    uid = CardUidField(max_length=255)
+    card_name = CardNameField(max_length=255)
+    # Made on a phone and not yet given an intention in Kith: listed under "New from your phone", with
+    # reminders paused until the user sets one (contacts.actions.contact_update).
+    new_from_phone = models.BooleanField(default=False)
 
     # The last interaction overall and per purpose, kept in step by interactions.interaction_* functions,
     # so that lists, sorting and health never aggregate the whole interaction table.
@@ -205,6 +242,9 @@ class Contact(models.Model):
             # Lets PostgreSQL check, with composite foreign keys, that an interaction's participants
             # belong to the interaction's owner (interactions migration 0002).
             models.UniqueConstraint(fields=["id", "owner"], name="contact_id_owner"),
+            # A phone finds a card by its UID or its name in the address books (dav.store).
+            models.UniqueConstraint(fields=["owner", "uid"], name="contact_unique_uid_per_owner"),
+            models.UniqueConstraint(fields=["owner", "card_name"], name="contact_unique_card_name_per_owner"),
         ]
         indexes = [
             # Contacts list sorted by name, for one owner.
@@ -231,6 +271,7 @@ class Contact(models.Model):
         if update_fields is not None:
             kwargs["update_fields"] = {*update_fields, "search_text"}
         super().save(*args, **kwargs)
+        card_changes_record(self.owner_id, [self.card_name])
 
     def get_absolute_url(self) -> str:
         return url_with_id("contact_detail", self.pk)
@@ -280,6 +321,64 @@ def contacts_refresh_search_text(contact_ids: Iterable[int]) -> int:
         contact.search_text = contact.build_search_text(tag.name for tag in contact.tags.all())
     Contact.objects.bulk_update(contacts, ["search_text"], batch_size=500)
     return len(contacts)
+
+
+# Names per statement when the log is written, well under SQLite's bound on query parameters.
+_CHANGE_BATCH = 500
+
+
+class CardChange(models.Model):
+    """The latest change to one card name of an owner's address books, for phones syncing by CardDAV.
+
+    The id is the log's position: a sync token is one, and the cards changed since it are the names with a
+    higher id (each then served, or answered as gone when it has left a book). Each name keeps only its latest
+    row, so the log holds at most one row per card ever made, and the owner's highest id is the books' ctag.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(max_length=255)
+
+    class Meta:
+        indexes = [
+            # The changes since a sync token, and the ctag (the highest id), for one owner.
+            models.Index(fields=["owner", "id"], name="cardchange_owner_id"),
+            # The row a new change of the same name replaces.
+            models.Index(fields=["owner", "name"], name="cardchange_owner_name"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} @ {self.pk}"
+
+
+def card_changes_record(owner_id: int, names: Iterable[str]) -> None:
+    """Note that the cards with these names changed (or went): each gets a new, higher log position.
+
+    The owner's row is locked first (FOR NO KEY UPDATE, until the transaction ends), so one owner's changes
+    commit in the order of their positions: a phone that read position 10 can never later see a 9 appear
+    (with a sequence, two transactions may otherwise commit their ids out of order)."""
+    ordered = sorted(set(names))
+    if not ordered:
+        return
+    with transaction.atomic():
+        get_user_model().objects.select_for_update(no_key=True).filter(pk=owner_id).values_list("pk").first()
+        for start in range(0, len(ordered), _CHANGE_BATCH):
+            batch = ordered[start : start + _CHANGE_BATCH]
+            CardChange.objects.filter(owner_id=owner_id, name__in=batch).delete()
+            CardChange.objects.bulk_create(CardChange(owner_id=owner_id, name=name) for name in batch)
+
+
+def contacts_cards_changed(contact_ids: Iterable[int]) -> None:
+    """Note that these contacts' cards changed, after a write that went around Contact.save()."""
+    _cards_changed(Contact.objects.filter(pk__in=list(contact_ids)).only("owner_id", "card_name"))
+
+
+def _cards_changed(contacts: Iterable[Contact]) -> None:
+    by_owner: dict[int, list[str]] = {}
+    for contact in contacts:
+        by_owner.setdefault(contact.owner_id, []).append(contact.card_name)
+    for owner_id, names in by_owner.items():
+        card_changes_record(owner_id, names)
 
 
 class EmailAddress(models.Model):

@@ -1,7 +1,8 @@
 """Receivers that keep `Contact.search_text` in step when tags change (connected in ContactsConfig.ready).
 
 A contact's own fields are folded by Contact.save(); tag names reach it from here: a tag added to or removed
-from contacts (either side of the relation), renamed, or deleted. The E.164 form of the user's phone numbers
+from contacts (either side of the relation), renamed, or deleted; the same changes are noted in the cards'
+change log (`CardChange`) for phones syncing the address books. The E.164 form of the user's phone numbers
 is worked out again here when their phone region changes.
 """
 
@@ -14,7 +15,7 @@ from django.dispatch import receiver
 
 from accounts.models import User
 from accounts.signals import settings_changed
-from contacts.models import Contact, Tag, contacts_refresh_search_text
+from contacts.models import Contact, Tag, contacts_cards_changed, contacts_refresh_search_text
 from contacts.phones import phones_renormalise
 
 
@@ -36,17 +37,22 @@ def tags_changed(
         contact_ids = list(pk_set or ())
     if contact_ids:
         contacts_refresh_search_text(contact_ids)
+        contacts_cards_changed(contact_ids)
 
 
 @receiver(post_save, sender=Tag)
 def tag_saved(sender: Any, instance: Tag, created: bool, **kwargs: Any) -> None:
     if not created and not kwargs.get("raw"):
-        contacts_refresh_search_text(instance.contacts.values_list("pk", flat=True))
+        contact_ids = list(instance.contacts.values_list("pk", flat=True))
+        contacts_refresh_search_text(contact_ids)
+        contacts_cards_changed(contact_ids)
 
 
 @receiver(pre_delete, sender=Tag)
 def tag_deleting(sender: Any, instance: Tag, **kwargs: Any) -> None:
     instance._search_contact_ids = list(instance.contacts.values_list("pk", flat=True))
+    # Noted before anything is deleted: when the whole account goes, its change log is deleted after this.
+    contacts_cards_changed(instance._search_contact_ids)
 
 
 @receiver(post_delete, sender=Tag)

@@ -10,7 +10,17 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ["accounts", "contacts", "interactions", "followups", "dashboards", "transfer", "demo", "config"]
+APPS = [
+    "accounts",
+    "contacts",
+    "interactions",
+    "followups",
+    "dashboards",
+    "transfer",
+    "dav",
+    "demo",
+    "config",
+]
 MAX_FILE_LINES = 600
 MAX_FUNCTION_LINES = 60
 MAX_APP_LINES = 2500

@@ -12,23 +12,28 @@ from pathlib import Path
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.choices import Circle, Intention, Purpose, Setting
 from accounts.models import AddressConfirmation
+from api.models import Scope
+from api.tokens import token_create
 from contacts.models import Contact, Tag
 from followups.engine import contacts_refresh_next_followup
 from followups.models import FollowUp, FollowUpState
 from interactions.actions import contacts_refresh_last_seen
-from interactions.models import Event, Interaction, Kind
+from interactions.models import Event, Interaction, Kind, Participation
 from tests.factories import (
     ContactFactory,
     EmailAddressFactory,
     EventFactory,
     InteractionFactory,
     PhoneNumberFactory,
+    UserFactory,
 )
+from tests.test_dav import basic
 from transfer import backup, exports
 from transfer.backup import BackupRefused, backup_build, backup_restore
 from transfer.imports import import_file
@@ -392,6 +397,15 @@ def test_a_bad_backup_file_gets_a_clear_message(alice_client, alice, body, messa
         lambda d: d["contacts"][0].pop("intention"),
         lambda d: d["followups"][0].update(due_on="not a date"),
         lambda d: d.update(tags="not a list"),
+        lambda d: d["contacts"][1].update(uid=d["contacts"][0]["uid"]),
+        lambda d: d["contacts"][1].update(card_name=d["contacts"][0]["card_name"]),
+        lambda d: d["contacts"][0].update(uid="a/b"),
+        lambda d: d["contacts"][0].update(card_name=""),
+        lambda d: d["contacts"][0].update(uid="u" * 256),
+        lambda d: d["contacts"][0].update(uid=12),
+        lambda d: d["contacts"][0].update(new_from_phone="yes"),
+        lambda d: d["interactions"][0].update(intentions_then=["friend"]),
+        lambda d: d["interactions"][0].update(intentions_then=[]),
     ],
 )
 def test_any_damage_in_a_backup_is_refused_and_restores_nothing(alice, bob, damage):
@@ -425,3 +439,59 @@ def test_a_restored_reminder_address_is_asked_to_confirm_not_dropped_silently(al
     assert bob.reminder_email == "alice.reminders@example.com"
     row = AddressConfirmation.objects.get(owner=bob, address="alice.reminders@example.com")
     assert row.confirmed_at is None and row.send_at is not None, "its confirmation email is due"
+
+
+def _cards(user) -> dict[str, tuple[str, str, bool]]:
+    return {
+        c.display_name: (c.uid, c.card_name, c.new_from_phone) for c in Contact.objects.filter(owner=user)
+    }
+
+
+def test_a_restored_account_keeps_its_cards_so_a_phone_sees_each_person_once(alice, bob):
+    """A phone syncing the restored account by CardDAV finds the cards it had, at the same names, with the
+    same UIDs; the restore sits beside the account it came from (UIDs are unique per owner)."""
+    _rich_account(alice)
+    ContactFactory(
+        owner=alice, display_name="Paulo", uid="phone-made", card_name="Paulo P.vcf", new_from_phone=True
+    )
+    data = json.loads(json.dumps(backup_build(alice)))
+    backup_restore(bob, data)
+    assert _cards(bob) == _cards(alice)
+    assert _cards(bob)["Paulo"] == ("phone-made", "Paulo P.vcf", True)
+    phone = Client()
+    phone.defaults.update(basic("bob", token_create(bob, "phone", Scope.READ)[1]))
+    ana = Contact.objects.get(owner=alice, display_name="Ana Núñez")
+    card = phone.get(f"/dav/bob/all/{ana.card_name}")
+    assert card.status_code == 200 and f"UID:{ana.uid}" in card.content.decode()
+
+
+def test_a_backup_from_before_phone_sync_restores_with_new_cards(alice, bob):
+    _rich_account(alice)
+    data = json.loads(json.dumps(backup_build(alice)))
+    for item in data["contacts"]:
+        for name in ("uid", "card_name", "new_from_phone"):
+            item.pop(name)
+    backup_restore(bob, data)
+    restored = _cards(bob)
+    assert len(restored) == 3
+    for uid, card_name, new_from_phone in restored.values():
+        assert uid and card_name == f"{uid}.vcf" and not new_from_phone
+    assert not {uid for uid, _, _ in restored.values()} & {uid for uid, _, _ in _cards(alice).values()}
+
+
+def test_a_backup_keeps_each_participants_intention_at_the_time(alice, bob):
+    """The event cohorts count intentions changed since a meeting: a restore must not reset them."""
+    _rich_account(alice)
+    first = Participation.objects.filter(owner=alice).order_by("pk").first()
+    Participation.objects.filter(pk=first.pk).update(intention_then="professional")
+    data = json.loads(json.dumps(backup_build(alice)))
+    backup_restore(bob, data)
+    then = sorted(Participation.objects.filter(owner=alice).values_list("intention_then", flat=True))
+    assert sorted(Participation.objects.filter(owner=bob).values_list("intention_then", flat=True)) == then
+    # A backup from before the field restores each with the intention the contact has now.
+    for item in data["interactions"]:
+        del item["intentions_then"]
+    carol = UserFactory()
+    backup_restore(carol, data)
+    for p in Participation.objects.filter(owner=carol).select_related("contact"):
+        assert p.intention_then == p.contact.intention

@@ -1,9 +1,11 @@
 """The full JSON backup: everything a user owns, versioned, and its restore into an empty account.
 
 The backup holds the user's settings (not their login, email address or private link secrets), tags,
-contacts with emails, phones, tags, cadence overrides and kept vCard properties, events, interactions with
-their participants, and follow-ups with their states. Ids in the file only tie its parts together; a
-restore gives every row a new id. Digests (the record of emails already sent) are not part of it.
+contacts with emails, phones, tags, cadence overrides, kept vCard properties and their identity on phones
+(the card's UID and name, so a phone syncing a restored account by CardDAV sees the same cards, not each one
+twice), events, interactions with their participants, and follow-ups with their states. Ids in the file
+only tie its parts together; a restore gives every row a new id. Digests (the record of emails already sent)
+are not part of it.
 
 Restoring writes everything in one transaction, checks every row as a form would, and refuses an account
 that already holds contacts, events, interactions or tags: merging two accounts' histories would need
@@ -22,7 +24,7 @@ from django.db import DatabaseError, transaction
 from django.db.models import Model
 from django.utils import timezone
 
-from accounts.choices import Circle, Purpose
+from accounts.choices import Circle, Intention, Purpose
 from accounts.confirmations import addresses_changed
 from accounts.dates import EARLIEST_YEAR, LATEST_YEAR, date_in_bounds
 from accounts.models import User
@@ -66,6 +68,9 @@ CONTACT_FIELDS = [
     "vcard_extra",
     "created_at",
 ]
+# A contact's card on phones (CardDAV). A backup from before phone sync has none: a restored contact then gets
+# a new UID and card name, as any new contact does.
+CARD_FIELDS = ["uid", "card_name", "new_from_phone"]
 EVENT_FIELDS = ["name", "start_date", "end_date", "place", "setting", "notes", "created_at"]
 INTERACTION_FIELDS = ["occurred_at", "kind", "purpose", "setting", "notes", "created_at"]
 FOLLOWUP_FIELDS = [
@@ -98,6 +103,10 @@ def _fields(obj: object, names: list[str]) -> dict[str, Any]:
     return {name: _plain(getattr(obj, name)) for name in names}
 
 
+def _participations(interaction: Interaction) -> list[Participation]:
+    return sorted(interaction.participations.all(), key=lambda p: p.contact_id)
+
+
 def backup_build(owner: User) -> dict[str, Any]:
     """Everything `owner` owns, as plain JSON values."""
     contacts = Contact.objects.filter(owner=owner).order_by("pk").prefetch_related("emails", "phones", "tags")
@@ -112,6 +121,7 @@ def backup_build(owner: User) -> dict[str, Any]:
             {
                 "id": c.pk,
                 **_fields(c, CONTACT_FIELDS),
+                **_fields(c, CARD_FIELDS),
                 "emails": [{"address": e.address, "label": e.label} for e in c.emails.all()],
                 "phones": [{"number": p.number, "label": p.label} for p in c.phones.all()],
                 "tags": sorted(t.name for t in c.tags.all()),
@@ -126,7 +136,9 @@ def backup_build(owner: User) -> dict[str, Any]:
                 "id": i.pk,
                 **_fields(i, INTERACTION_FIELDS),
                 "event": i.event_id,
-                "participants": sorted(p.contact_id for p in i.participations.all()),
+                "participants": [p.contact_id for p in _participations(i)],
+                # Each participant's intention when they took part (the event cohorts' "changed since").
+                "intentions_then": [p.intention_then for p in _participations(i)],
             }
             for i in interactions
         ],
@@ -278,9 +290,11 @@ def _contacts_restore(
     """The contacts with their emails, phones and tags (a tag missing from the file's list is made); returns
     them by their id in the file."""
     contact_ids: dict[int, Contact] = {}
+    seen: set[tuple[str, str]] = set()
     for item in items:
         contact = Contact(owner=owner)
         _set(contact, CONTACT_FIELDS, item)
+        _card_set(contact, item, seen)
         _check(contact, exclude=["owner", "tags"])
         originals.append((contact, contact.created_at))
         contact.save()
@@ -308,6 +322,31 @@ def _contacts_restore(
                 tags[casefold_key(str(name))] = Tag.objects.create(owner=owner, name=str(name))
         contact.tags.set([tags[casefold_key(str(name))] for name in item["tags"]])
     return contact_ids
+
+
+def _card_set(contact: Contact, item: dict[str, Any], seen: set[tuple[str, str]]) -> None:
+    """The contact's card identity from the file, where it has one: a UID and a card name no other contact in
+    the file has (each is unique per owner, so another account's same UIDs do not matter), each 1 to 255
+    printable characters without "/", as CardDAV takes them; and whether it is still new from the phone."""
+    for name in ("uid", "card_name"):
+        if item.get(name) is None:
+            continue
+        value = item[name]
+        bound = getattr(Contact._meta.get_field(name), "max_length", None) or 255
+        if not (
+            isinstance(value, str) and 0 < len(value) <= bound and value.isprintable() and "/" not in value
+        ):
+            raise BackupRefused(
+                f"The backup is damaged: a contact's {name} {value!r:.80} is not one a card can have."
+            )
+        if (name, value) in seen:
+            raise BackupRefused(f"The backup is damaged: two contacts have the {name} {value!r:.80}.")
+        seen.add((name, value))
+        setattr(contact, name, value)
+    if "new_from_phone" in item:
+        if not isinstance(item["new_from_phone"], bool):
+            raise BackupRefused("The backup is damaged: a contact's new_from_phone is not true or false.")
+        contact.new_from_phone = item["new_from_phone"]
 
 
 def _events_restore(
@@ -340,9 +379,15 @@ def _interactions_restore(
         _check(interaction, exclude=["owner", "event"])
         originals.append((interaction, interaction.created_at))
         interaction.save()
-        Participation.objects.bulk_create(
-            Participation.of(interaction, contact_ids[c]) for c in item["participants"]
-        )
+        participations = [Participation.of(interaction, contact_ids[c]) for c in item["participants"]]
+        # Older backups hold no intentions_then: the intention now, as the migration that added it gave.
+        if "intentions_then" in item:
+            then = item["intentions_then"]
+            if not isinstance(then, list) or len(then) != len(participations) or set(then) - set(Intention):
+                raise BackupRefused("The backup is damaged: an interaction's intentions_then does not fit.")
+            for participation, intention in zip(participations, then, strict=True):
+                participation.intention_then = intention
+        Participation.objects.bulk_create(participations)
         interaction_count += 1
     return interaction_count
 

@@ -71,6 +71,11 @@ NOT_PAGES: dict[str, str] = {
     "manifest": "the web app manifest (JSON)",
     "service_worker": "the service worker's script (JavaScript)",
     "api_token_revoke": "POST only: the API tokens page's 'revoke'",
+    "dav_well_known": "CardDAV discovery (RFC 6764): a redirect to the DAV root, for phones",
+    "dav_root": "CardDAV for phones (HTTP Basic with an app password): tested in tests/test_dav*.py",
+    "dav_principal": "CardDAV for phones: the user's principal and the home of their address books",
+    "dav_book": "CardDAV for phones: an address book",
+    "dav_card": "CardDAV for phones: one card (text/vcard)",
 }
 
 # Pages opened logged out: a logged-in person is sent elsewhere from some of them, and the email links are
@@ -201,6 +206,9 @@ FILLERS: dict[str, Callable[[object], dict[str, object]]] = {
     "merge_contacts": _merge,
     "api_token_revoke": lambda user: {"pk": token_create(user, "Browser test", Scope.READ)[0].pk},
     "password_reset_confirm": _password_reset,
+    "dav_principal": lambda user: {"username": user.username},
+    "dav_book": lambda user: {"username": user.username, "book": "all"},
+    "dav_card": lambda user: {"username": user.username, "book": "all", "name": _contact(user).card_name},
 }
 
 
