@@ -267,7 +267,7 @@ def import_preview(owner: User, cards: Sequence[Card]) -> list[RowPreview]:
         if fatal:
             previews.append(RowPreview(number, card, RowStatus.INVALID, reasons=fatal + card.problems))
             continue
-        found, why = index.find(card)
+        found, why = index.place(card, f"row:{number}")
         if isinstance(found, int):
             previews.append(
                 RowPreview(
@@ -281,6 +281,5 @@ def import_preview(owner: User, cards: Sequence[Card]) -> list[RowPreview]:
                 )
             )
         else:
-            index.add(card, f"row:{number}")
             previews.append(RowPreview(number, card, RowStatus.NEW, reasons=card.problems))
     return previews

@@ -17,15 +17,22 @@ from django.utils import timezone
 
 from accounts.choices import Circle, Intention, Purpose, Setting
 from accounts.models import User
-from contacts.actions import contacts_announce, phone_e164, tag_clean_name, tag_get_or_create
+from contacts.actions import contacts_announce, tag_clean_name, tag_get_or_create
 from contacts.forms import MAX_EMAILS, MAX_LINKS, MAX_PHONES, MAX_TAGS
-from contacts.models import Contact, EmailAddress, PhoneNumber, contacts_refresh_search_text
+from contacts.models import (
+    Contact,
+    EmailAddress,
+    PhoneNumber,
+    card_changes_record,
+    contacts_cards_changed,
+    contacts_refresh_search_text,
+)
 from contacts.policy import local_date
 from contacts.text import casefold_key
 from interactions.actions import contacts_refresh_last_seen, timeline_summary
 from interactions.models import Interaction, Kind, Participation
 from interactions.signals import interactions_announce
-from transfer.matching import MatchIndex, phone_key
+from transfer.matching import MatchIndex, phone_e164_known, phone_key
 from transfer.reading import card_fatal
 from transfer.vcard import Card, extra_lines, text_escape
 
@@ -89,6 +96,8 @@ def _cards_merge(cards: list[Card], region: str = "") -> Card:
     lacks. A contact's bounds hold (those of its form): what would pass one is kept with the contact's
     extras, so nothing is lost. Linear in the rows: each list is checked against a set."""
     into = cards[0]
+    if len(cards) == 1:
+        return into
     seen = {name: {_value_key(name, v, region) for v in getattr(into, name)} for name in _LISTS}
     extra, notes = set(into.extra), {into.notes}
     for card in cards[1:]:
@@ -116,7 +125,7 @@ def _cards_merge(cards: list[Card], region: str = "") -> Card:
 def _new_contact(owner: User, card: Card, intention: str) -> Contact:
     birthday = card.birthday or (None, None, None)
     return Contact(
-        owner=owner,
+        owner_id=owner.pk,
         display_name=card.display_name,
         given_name=card.given_name,
         family_name=card.family_name,
@@ -204,15 +213,14 @@ def import_apply(
         if card_fatal(card):
             result.invalid += 1
             continue
-        found, _why = index.find(card)
+        key = f"row:{number}"
+        found, _why = index.place(card, key)
         if isinstance(found, int):
             updates.setdefault(found, []).append(card)
         elif found is not None:
             new_cards[found].append(card)
         else:
-            key = f"row:{number}"
             new_cards[key] = [card]
-            index.add(card, key)
     merged = [_cards_merge(same, owner.phone_region) for same in new_cards.values()]
     with transaction.atomic():
         _write(owner, merged, updates, intention, batch_tags, result, progress)
@@ -257,6 +265,10 @@ def _write(
     changed_ids = {c.pk for c in changed_contacts}
     if changed_ids:
         contacts_refresh_search_text(changed_ids)
+    # Bulk inserts go around Contact.save(): phones syncing the books learn of the new and filled-in cards
+    # (the new ones' names are at hand: their fields' pre_save filled them in).
+    card_changes_record(owner.pk, [c.card_name for c in contacts])
+    contacts_cards_changed(updates)
     # New contacts start their clocks and changed birthdays move, after the commit; contacts with a new
     # "connected on" are re-planned inside this transaction, in one batch.
     connected_ids = {c.pk for c, _on in additions.connected}
@@ -283,14 +295,15 @@ class _Additions:
     def add_new(self, contact: Contact, card: Card) -> None:
         """Everything the row of a contact just created holds besides its fields."""
         self.emails += [
-            EmailAddress(owner=self.owner, contact=contact, address=a, label=lb) for a, lb in card.emails
+            EmailAddress(owner_id=self.owner.pk, contact_id=contact.pk, address=a, label=lb)
+            for a, lb in card.emails
         ]
         self.phones += [
             PhoneNumber(
-                owner=self.owner,
-                contact=contact,
+                owner_id=self.owner.pk,
+                contact_id=contact.pk,
                 number=n,
-                e164=phone_e164(n, self.owner.phone_region),
+                e164=phone_e164_known(n, self.owner.phone_region),
                 label=lb,
             )
             for n, lb in card.phones
@@ -450,10 +463,12 @@ def _contact_fill(
     changed = _contact_absorb(contact, card)
     owner = additions.owner
     additions.emails += [
-        EmailAddress(owner=owner, contact=contact, address=a, label=lb) for a, lb in new_emails
+        EmailAddress(owner_id=owner.pk, contact_id=contact.pk, address=a, label=lb) for a, lb in new_emails
     ]
     additions.phones += [
-        PhoneNumber(owner=owner, contact=contact, number=n, e164=phone_e164(n, region), label=lb)
+        PhoneNumber(
+            owner_id=owner.pk, contact_id=contact.pk, number=n, e164=phone_e164_known(n, region), label=lb
+        )
         for n, lb in new_phones
     ]
     additions.links |= {(contact.pk, tag_id) for _name, tag_id in new_tags}
@@ -473,7 +488,7 @@ def _connections_log(owner: User, connected: list[tuple[Contact, dt.date]], new_
     interactions = Interaction.objects.bulk_create(
         [
             Interaction(
-                owner=owner,
+                owner_id=owner.pk,
                 occurred_at=_noon(on, zone),
                 kind=Kind.OTHER,
                 purpose=Purpose.PROFESSIONAL,
