@@ -89,6 +89,8 @@ def _load(value: Any) -> Any:
 class KeysetPage[M: Model]:
     items: list[M]
     next_cursor: str | None
+    # False when the page started after a cursor: there are rows before it.
+    first: bool = True
 
 
 def keyset_page[M: Model](queryset: QuerySet[M], cursor: str | None, size: int) -> KeysetPage[M]:
@@ -115,4 +117,26 @@ def keyset_page[M: Model](queryset: QuerySet[M], cursor: str | None, size: int) 
         last = items[-1]
         values = [_dump(getattr(last, k.alias)) for k in keys]
         next_cursor = signing.dumps({"o": signature, "v": values}, salt=_SALT, compress=True)
-    return KeysetPage(items, next_cursor)
+    return KeysetPage(items, next_cursor, first=not cursor)
+
+
+@dataclass(frozen=True)
+class CappedCount:
+    """How many rows a list holds, counted up to a cap: "1,000+" costs what 1,000 does, however long the
+    list grows."""
+
+    count: int
+    more: bool
+
+
+def count_capped(queryset: QuerySet[Any], cap: int) -> CappedCount:
+    counted = queryset.order_by()[: cap + 1].count()
+    return CappedCount(min(counted, cap), counted > cap)
+
+
+def keyset_page_or_first[M: Model](queryset: QuerySet[M], cursor: str | None, size: int) -> KeysetPage[M]:
+    """For the pages: a cursor that is stale, forged or made for another sort shows the first page."""
+    try:
+        return keyset_page(queryset, cursor, size)
+    except BadCursor:
+        return keyset_page(queryset, None, size)

@@ -11,21 +11,67 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from api.auth import SessionAuth, TokenAuth
 from api.problems import PROBLEM_TYPE, ApiProblem, FieldError, location_field, problem_response
-from api.routes import browse, capture, contacts, followups
+from api.routes import capture, contacts, dashboards, events, followups, interactions, tags
 
 V1 = "v1"
 
 
+def _header(description: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {"description": description, "required": True, "schema": schema}
+
+
+# The headers a response always carries, by method and status ("*": any method).
+_HEADERS: dict[tuple[str, str], dict[str, Any]] = {
+    ("get", "200"): {"ETag": _header("Send it back in If-None-Match (304) or If-Match.", {"type": "string"})},
+    ("get", "304"): {"ETag": _header("The tag the client holds, still current.", {"type": "string"})},
+    ("*", "401"): {"WWW-Authenticate": _header("How to authenticate: a bearer token.", {"type": "string"})},
+    ("*", "429"): {
+        "Retry-After": _header("Seconds until the token may call again.", {"type": "integer", "minimum": 1})
+    },
+}
+
+
+# The conditional headers each method honours, optional everywhere: a write without If-Match is
+# last-write-wins.
+_CONDITIONS: dict[str, dict[str, Any]] = {
+    "get": {
+        "name": "If-None-Match",
+        "in": "header",
+        "required": False,
+        "description": "An ETag this client holds: 304 Not Modified while it is still current.",
+        "schema": {"type": "string"},
+    },
+    **{
+        method: {
+            "name": "If-Match",
+            "in": "header",
+            "required": False,
+            "description": "The ETag read before this write: 412 if the resource changed since.",
+            "schema": {"type": "string"},
+        }
+        for method in ("patch", "delete")
+    },
+}
+
+
 class KithApi(NinjaAPI):
     def get_openapi_schema(self, *, path_prefix: str | None = None, path_params: Any = None) -> Any:
-        """Ninja describes every response as application/json; errors are application/problem+json."""
+        """Ninja describes every response as application/json; errors are application/problem+json. The
+        headers each answer carries (ETag, Retry-After, WWW-Authenticate) are declared with it, and the
+        conditional headers each operation honours (If-None-Match, If-Match) as optional parameters."""
         schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
         for methods in schema.get("paths", {}).values():
-            for operation in methods.values():
+            for method, operation in methods.items():
+                answers = set(map(str, operation["responses"]))
+                if method in _CONDITIONS and {"304", "412"} & answers:
+                    operation.setdefault("parameters", []).append(_CONDITIONS[method])
                 for status, answer in operation.get("responses", {}).items():
                     content = answer.get("content", {})
                     if int(status) >= 400 and "application/json" in content:
                         answer["content"] = {PROBLEM_TYPE: content["application/json"]}
+                    headers = _HEADERS.get((method, str(status))) or _HEADERS.get(("*", str(status)))
+                    if headers:
+                        answer["headers"] = headers
         return schema
 
 
@@ -40,7 +86,7 @@ api = KithApi(
     docs_url=None,
     auth=[TokenAuth(), SessionAuth()],
 )
-for module in (contacts, capture, followups, browse):
+for module in (contacts, tags, events, capture, interactions, followups, dashboards):
     api.add_router(f"/{V1}/", module.router)
 
 
@@ -52,7 +98,11 @@ def _problem(request: HttpRequest, exc: ApiProblem) -> HttpResponse:
 @api.exception_handler(ValidationError)
 def _invalid(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     errors = [
-        FieldError(field=location_field(e.get("loc", ())), message=str(e.get("msg", ""))) for e in exc.errors
+        FieldError(
+            field=location_field(e.get("loc", ())),
+            message=str(e.get("msg", "")).removeprefix("Value error, "),
+        )
+        for e in exc.errors
     ]
     return problem_response(422, "Some fields are not valid: see `errors`.", errors=errors)
 

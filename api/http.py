@@ -6,9 +6,12 @@ from __future__ import annotations
 import hashlib
 from typing import Annotated, Any
 
+from django.db.models import Model, QuerySet
 from django.http import HttpRequest, HttpResponse
 from ninja import Path, Schema
+from pydantic import Field
 
+from accounts.keyset import BadCursor, KeysetPage, keyset_page
 from api.problems import ApiProblem, Problem
 
 # The largest id a database column holds: a larger one in a path is a 422, never an overflow inside the
@@ -29,16 +32,20 @@ def etag_of(body: Schema) -> str:
     return '"' + hashlib.sha256(body.model_dump_json().encode()).hexdigest()[:32] + '"'
 
 
-def _tags(header: str) -> set[str]:
-    return {tag.strip().removeprefix("W/") for tag in header.split(",") if tag.strip()}
+def _tags(header: str, *, weak: bool) -> set[str]:
+    """The entity tags of a header. If-None-Match compares weakly (W/"x" is "x"); If-Match strongly
+    (RFC 9110): a weak tag never matches, since Kith gives out strong ones only."""
+    tags = {tag.strip() for tag in header.split(",") if tag.strip()}
+    return {tag.removeprefix("W/") for tag in tags} if weak else tags
 
 
 def conditional_get[S: Schema](request: HttpRequest, response: HttpResponse, body: S) -> S | HttpResponse:
     """The body with its ETag, or 304 Not Modified when the client's If-None-Match names it already."""
     tag = etag_of(body)
     sent = request.headers.get("If-None-Match", "")
-    if sent and (sent.strip() == "*" or tag in _tags(sent)):
+    if sent and (sent.strip() == "*" or tag in _tags(sent, weak=True)):
         not_modified = HttpResponse(status=304)
+        del not_modified["Content-Type"]
         not_modified["ETag"] = tag
         return not_modified
     response["ETag"] = tag
@@ -49,7 +56,20 @@ def check_if_match(request: HttpRequest, current: Schema) -> None:
     """A write sent with If-Match goes ahead only while the resource is still the one the client read
     (412 otherwise); without the header it is last-write-wins."""
     sent = request.headers.get("If-Match", "")
-    if sent and sent.strip() != "*" and etag_of(current) not in _tags(sent):
+    if sent and sent.strip() != "*" and etag_of(current) not in _tags(sent, weak=False):
         raise ApiProblem(
             412, "The resource changed since you read it: read it again and send its new ETag in If-Match."
         )
+
+
+class PageQuery(Schema):
+    cursor: str | None = Field(None, max_length=2000, pattern=CURSOR_PATTERN)
+    limit: int = Field(25, ge=1, le=100)
+
+
+def page_of[M: Model](queryset: QuerySet[M], cursor: str | None, limit: int) -> KeysetPage[M]:
+    """One page of a list, by the keyset paginator the pages use; a cursor not given out here is 404."""
+    try:
+        return keyset_page(queryset, cursor, limit)
+    except BadCursor:
+        raise ApiProblem(404, "No such page: the cursor is not one this list gave out.") from None

@@ -4,12 +4,25 @@ a boolean) and carry every limit the pages' forms check, so that what the schema
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Literal
+import re
+from typing import Annotated, Any, Literal
 
 from ninja import Schema
-from pydantic import BeforeValidator, ConfigDict, Field, Strict, StrictBool, StringConstraints
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    Strict,
+    StrictBool,
+    StringConstraints,
+    TypeAdapter,
+    WithJsonSchema,
+)
 
 from accounts.choices import MAX_CADENCE_DAYS
+from accounts.dates import DATE_BOUNDS_MESSAGE, date_in_bounds
 from api.problems import Problem
 from contacts.actions import TAG_MAX_LENGTH
 from contacts.forms import MAX_EMAILS, MAX_PHONES, MAX_TAGS, PHONE_MAX_LENGTH
@@ -37,6 +50,63 @@ def _whole_number(value: object) -> object:
         return int(value)
     return value
 
+
+# Dates and moments as RFC 3339 text only (never a number of seconds), within Kith's years (accounts.dates),
+# which the schema states as a pattern on the year.
+_YEARS = r"(19[0-9]{2}|20[0-9]{2}|2100)"
+_DATE_TEXT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_MOMENT_TEXT = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}[Tt][0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]+)?([Zz]|[+-][0-9]{2}:[0-9]{2})"
+)
+
+
+def _text_like(shape: re.Pattern[str], example: str) -> Any:
+    def check(value: object) -> object:
+        if not isinstance(value, str) or not shape.fullmatch(value):
+            raise ValueError(f"Write it as {example}.")
+        return value
+
+    return BeforeValidator(check)
+
+
+def _in_bounds[D: dt.date](value: D) -> D:
+    if not date_in_bounds(value):
+        raise ValueError(DATE_BOUNDS_MESSAGE)
+    return value
+
+
+Day = Annotated[
+    dt.date,
+    _text_like(_DATE_TEXT, "YYYY-MM-DD"),
+    AfterValidator(_in_bounds),
+    WithJsonSchema({"type": "string", "format": "date", "pattern": f"^{_YEARS}-"}),
+]
+
+_AWARE = TypeAdapter(AwareDatetime)
+
+
+def _moment_or_day(value: object) -> object:
+    """A day ("2026-12-05") or a moment with its offset, as the Python value it stands for."""
+    if isinstance(value, str) and _DATE_TEXT.fullmatch(value):
+        return dt.date.fromisoformat(value)
+    if isinstance(value, str) and _MOMENT_TEXT.fullmatch(value):
+        return _AWARE.validate_python(value)
+    raise ValueError("Write it as YYYY-MM-DD, or YYYY-MM-DDThh:mm:ss with an offset (Z or +02:00).")
+
+
+# When something happened: a moment, or a day alone (kept at noon in the user's time zone, as the pages do).
+MomentOrDay = Annotated[
+    dt.datetime | dt.date,
+    BeforeValidator(_moment_or_day),
+    AfterValidator(_in_bounds),
+    WithJsonSchema(
+        {
+            "type": "string",
+            "anyOf": [{"format": "date-time"}, {"format": "date"}],
+            "pattern": f"^{_YEARS}-",
+        }
+    ),
+]
 
 Intention = Literal["personal", "professional", "both"]
 Circle = Literal["inner", "close", "wider"]
@@ -196,7 +266,10 @@ class FollowUpList(Schema):
 
 
 class SnoozeIn(Input):
+    """Put a follow-up away for `days` (a week unless told), or until a day after today (`until` wins)."""
+
     days: SnoozeDays = 7
+    until: Day | None = None
 
 
 class DoneOut(Schema):
@@ -214,11 +287,17 @@ class TagList(Schema):
     items: list[TagOut]
 
 
+EventDays = Annotated[int, Strict(), Field(ge=1, le=366), BeforeValidator(_whole_number)]
+Setting = Literal["informal", "formal"]
+InteractionKind = Literal["met", "conversation", "call", "message", "email", "meal", "other"]
+
+
 class EventOut(Schema):
     id: int
     name: str
     start_date: dt.date
     end_date: dt.date | None
+    days: int = Field(description="How many days it lasts: 1 for a party, 3 for a three-day conference.")
     place: str
     setting: Literal["informal", "formal"]
     notes: str
@@ -227,6 +306,29 @@ class EventOut(Schema):
 class EventPage(Schema):
     items: list[EventOut]
     next_cursor: str | None
+
+
+class EventIn(Input):
+    """An event. Its length is given in days (1 by default), so that it never ends before it starts; one
+    that would end after 2100 (Kith's last year) is 409."""
+
+    name: Name
+    start_date: Day
+    days: EventDays = 1
+    place: Short = ""
+    setting: Setting
+    notes: Notes = ""
+
+
+class EventPatch(Input):
+    """Only the fields sent change; null leaves a field as it is. A new start keeps the event's length."""
+
+    name: Name | None = None
+    start_date: Day | None = None
+    days: EventDays | None = None
+    place: Short | None = None
+    setting: Setting | None = None
+    notes: Notes | None = None
 
 
 class InteractionOut(Schema):
@@ -245,6 +347,52 @@ class InteractionPage(Schema):
     next_cursor: str | None
 
 
+# Bounds a request, not a meeting: more people than this are logged in several calls.
+MAX_PARTICIPANTS = 200
+Participants = Annotated[list[ObjectId], Field(min_length=1, max_length=MAX_PARTICIPANTS)]
+
+
+class InteractionIn(Input):
+    """A moment with one or more contacts. Without `purpose`, the rule the pages use picks it: the intention
+    everyone shares, else the setting (formal is professional)."""
+
+    participants: Participants = Field(description="Contact ids; archived contacts cannot be added.")
+    occurred_at: MomentOrDay
+    kind: InteractionKind = "conversation"
+    purpose: Purpose | None = None
+    setting: Setting | None = Field(None, description="The event's setting when left out, else informal.")
+    event_id: ObjectId | None = None
+    notes: Notes = ""
+
+
+class InteractionPatch(Input):
+    """Only the fields sent change. `event_id: null` takes the interaction off its event; for the other
+    fields null leaves them as they are."""
+
+    participants: Participants | None = None
+    occurred_at: MomentOrDay | None = None
+    kind: InteractionKind | None = None
+    purpose: Purpose | None = None
+    setting: Setting | None = None
+    event_id: ObjectId | None = None
+    notes: Notes | None = None
+
+
+class TagIn(Input):
+    name: TagName
+
+
+class ReminderIn(Input):
+    """Remind me of this contact on a day (today or later), about something. A `both` contact's reminder
+    joins Friendships unless `purpose` says Network's."""
+
+    due_on: Day
+    note: Annotated[
+        str, StringConstraints(strict=True, min_length=1, max_length=REMIND_NOTE_MAX_LENGTH, pattern=_NAME)
+    ]
+    purpose: Purpose | None = None
+
+
 class Headline(Schema):
     people: int
     last_30: int
@@ -261,8 +409,22 @@ class AttentionOut(Schema):
     followup_id: int | None
 
 
+class HealthCount(Schema):
+    health: Literal["recent", "fading", "lapsed"]
+    people: int
+
+
+class CircleCount(Schema):
+    circle: Circle
+    people: int
+    in_touch: int = Field(description="Seen within their cadence.")
+    behind: int
+
+
 class DashboardOut(Schema):
     group: Literal["friendships", "network"]
     headline: Headline
     attention: list[AttentionOut]
     attention_total: int
+    health: list[HealthCount]
+    circles: list[CircleCount]

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db import transaction
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
@@ -16,6 +15,7 @@ from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_POST
 
 from accounts.choices import Circle, Intention
+from accounts.keyset import count_capped, keyset_page_or_first
 from accounts.ownership import get_owned_or_404
 from accounts.pages import AuthenticatedHttpRequest, next_url, parse_id, render_page, wants_partial
 from contacts.actions import (
@@ -35,6 +35,8 @@ from contacts.mycard import my_card_get, my_card_svg
 from contacts.queries import contact_duplicates, contact_health_on, contacts_listed
 
 CONTACTS_PER_PAGE = 25
+# Above this many, the list says "1,000+ contacts" instead of counting every row on every page.
+COUNT_CAP = 1000
 
 
 @login_required
@@ -45,16 +47,19 @@ def contact_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = ContactListForm(user, request.GET)
     filters = form.filters()
     today = timezone.localdate()
-    page = Paginator(contacts_listed(user, filters, today), CONTACTS_PER_PAGE).get_page(
-        request.GET.get("page")
-    )
+    listed = contacts_listed(user, filters, today)
+    page = keyset_page_or_first(listed, request.GET.get("cursor"), CONTACTS_PER_PAGE)
     table, zone = user.cadence_table(), user.zone
-    rows = [(contact, contact_health_on(contact, table, zone, today)) for contact in page]
+    rows = [(contact, contact_health_on(contact, table, zone, today)) for contact in page.items]
     context = {
         "form": form,
         "filters": filters,
         "page": page,
+        "total": count_capped(listed, COUNT_CAP),
+        "today": today,
         "rows": rows,
+        # Cards made on a phone (CardDAV) wait here, reminders paused, until the user sets their intention.
+        "from_phone": Contact.objects.filter(owner=user, new_from_phone=True, archived_at__isnull=True)[:20],
         "bulk_actions": BulkAction,
         "intentions": Intention.choices,
         "circles": Circle.choices,

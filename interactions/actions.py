@@ -212,3 +212,46 @@ def interactions_delete_for_contacts(
     with_others = Participation.objects.filter(interaction=OuterRef("pk")).exclude(contact_id__in=ids)
     deleted, _ = Interaction.objects.filter(owner=owner, pk__in=theirs).exclude(Exists(with_others)).delete()
     return deleted
+
+
+# Events ----------------------------------------------------------------------------------------------------
+
+# The fields of an event that event_update may change.
+EVENT_FIELDS = frozenset({"name", "start_date", "end_date", "place", "setting", "notes"})
+
+
+def _event_check(event: Event) -> None:
+    if event.end_date is not None and event.end_date < event.start_date:
+        raise ValueError("An event cannot end before it starts.")
+
+
+def event_create(owner: User, **fields: object) -> Event:
+    """A new event of the owner's (the events pages and the API)."""
+    if unknown := set(fields) - EVENT_FIELDS:
+        raise ValueError(f"event_create cannot set {sorted(unknown)}")
+    event = Event(owner=owner, **fields)
+    _event_check(event)
+    event.save()
+    return event
+
+
+def event_update(event: Event, **fields: object) -> Event:
+    """Change an event's fields. Its interactions keep their purpose and setting: what happened stays."""
+    if unknown := set(fields) - EVENT_FIELDS:
+        raise ValueError(f"event_update cannot change {sorted(unknown)}")
+    for name, value in fields.items():
+        setattr(event, name, value)
+    _event_check(event)
+    event.save()
+    return event
+
+
+@transaction.atomic
+def event_delete(event: Event) -> None:
+    """Delete an event. The meetings logged at it stay, with no event (the people were still met)."""
+    contact_ids = list(
+        Participation.objects.filter(interaction__event=event).values_list("contact_id", flat=True).distinct()
+    )
+    owner = event.owner
+    event.delete()
+    interactions_announce(owner, contact_ids)

@@ -21,12 +21,15 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.choices import Setting, purpose_setting, setting_purpose
+from accounts.keyset import keyset_page_or_first
 from accounts.models import User
 from accounts.ownership import get_owned_or_404, owned
 from accounts.pages import AuthenticatedHttpRequest, next_url, parse_id, render_page, wants_partial
 from contacts.forms import RelationshipForm
 from contacts.models import Contact
 from contacts.queries import contact_health_on, contacts_search
+from interactions.actions import event_create as create_event
+from interactions.actions import event_update as update_event
 from interactions.actions import (
     interaction_default_purpose,
     interaction_delete,
@@ -40,6 +43,7 @@ from interactions.capture import (
     capture_rows,
     event_start,
 )
+from interactions.cohorts import event_cohort
 from interactions.forms import CaptureEventForm, CaptureRowForm, EventForm, InteractionForm
 from interactions.models import Event, Interaction, Kind, Participation
 from interactions.outbox import outbox_refusal
@@ -78,7 +82,9 @@ def event_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     events = owned(Event, request.user).annotate(
         people=Count("interactions__participations__contact", distinct=True)
     )
-    page = Paginator(events.order_by("-start_date", "-id"), EVENTS_PER_PAGE).get_page(request.GET.get("page"))
+    page = keyset_page_or_first(
+        events.order_by("-start_date", "-id"), request.GET.get("cursor"), EVENTS_PER_PAGE
+    )
     return render(request, "interactions/event_list.html", {"page": page})
 
 
@@ -87,9 +93,7 @@ def event_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = EventForm(request.POST)
         if form.is_valid():
-            event = form.save(commit=False)
-            event.owner = request.user
-            event.save()
+            event = create_event(request.user, **form.cleaned_data)
             messages.success(request, f"Added {event.name}.")
             return redirect(event)
     else:
@@ -103,7 +107,7 @@ def event_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     if request.method == "POST":
         form = EventForm(request.POST, instance=event)
         if form.is_valid():
-            form.save()
+            update_event(event, **form.cleaned_data)
             messages.success(request, f"Saved {event.name}.")
             return redirect(event)
         event.refresh_from_db()
@@ -114,7 +118,7 @@ def event_edit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def event_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    """An event and everyone met there, each with what was noted about them at the event."""
+    """An event, everyone met there with what was noted about them, and what came of it (its cohorts)."""
     event = get_owned_or_404(Event, request.user, pk=pk)
     participations = (
         Participation.objects.filter(owner=request.user, interaction__event=event)
@@ -126,9 +130,9 @@ def event_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         people.setdefault(participation.contact_id, (participation.contact, []))[1].append(
             participation.interaction
         )
-    return render(
-        request, "interactions/event_detail.html", {"event": event, "people": list(people.values())}
-    )
+    cohorts = event_cohort(request.user, event, timezone.now())
+    context = {"event": event, "people": list(people.values()), "cohorts": cohorts}
+    return render(request, "interactions/event_detail.html", context)
 
 
 # Quick capture ----------------------------------------------------------------------------------------------

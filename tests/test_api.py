@@ -6,7 +6,7 @@ from __future__ import annotations
 import io
 
 import pytest
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 
 from api.models import AccessToken, Scope
@@ -83,6 +83,10 @@ def test_create_token_prints_the_token_once(alice):
     token = AccessToken.objects.get(owner=alice)
     assert (token.name, token.scope) == ("cli", "write")
     assert raw.startswith("kith_") and token.token_hash != raw
+    for name in ("x" * 101, "   "):
+        with pytest.raises(CommandError, match="1 to 100 characters"):
+            call_command("create_token", "--user", alice.username, "--name", name, stdout=io.StringIO())
+    assert AccessToken.objects.filter(owner=alice).count() == 1
 
 
 @pytest.mark.parametrize(
@@ -162,7 +166,8 @@ def test_if_match_with_a_stale_etag_is_412_and_changes_nothing(client, alice, al
 
 
 def test_too_many_requests_is_429_with_retry_after(client, alice, alice_token, settings):
-    settings.API_RATE_LIMIT = 3
+    # A long window, so that the four requests cannot straddle the start of a new one.
+    settings.API_RATE_LIMIT, settings.API_RATE_WINDOW = 3, 24 * 3600
     codes = [client.get(f"{V1}/contacts", **auth(alice_token)).status_code for _ in range(4)]
     assert codes == [200, 200, 200, 429]
     refused = client.get(f"{V1}/contacts", **auth(alice_token))

@@ -13,7 +13,14 @@ from django.urls import reverse
 from api.api import api
 from api.models import Scope
 from api.tokens import token_create
-from tests.factories import ContactFactory, EventFactory, FollowUpFactory, InteractionFactory, UserFactory
+from tests.factories import (
+    ContactFactory,
+    EventFactory,
+    FollowUpFactory,
+    InteractionFactory,
+    TagFactory,
+    UserFactory,
+)
 
 # Path parameter -> a function that makes the owner's object and returns its id.
 OWNED_PARAMS: dict[str, Callable[[object], int]] = {
@@ -21,6 +28,7 @@ OWNED_PARAMS: dict[str, Callable[[object], int]] = {
     "event_id": lambda owner: EventFactory(owner=owner).pk,
     "followup_id": lambda owner: FollowUpFactory(contact__owner=owner).pk,
     "interaction_id": lambda owner: InteractionFactory(owner=owner).pk,
+    "tag_id": lambda owner: TagFactory(owner=owner).pk,
 }
 # Path parameters that are not ids of owned objects, and why.
 NOT_OWNED = {"group": "a dashboard's name (friendships, network): every user has both"}
@@ -28,7 +36,11 @@ NOT_OWNED = {"group": "a dashboard's name (friendships, network): every user has
 BODIES: dict[str, dict[str, object]] = {
     "capture_row": {"row_key": "outsider", "name": "Zoe Ward", "intention": "personal"},
     "contact_update": {"circle": "inner"},
+    "event_update": {"place": "Lisbon"},
     "followup_snooze": {"days": 3},
+    "interaction_update": {"notes": "Coffee"},
+    "reminder_create": {"due_on": "2099-01-01", "note": "Ask about the move"},
+    "tag_rename": {"name": "renamed"},
 }
 
 
@@ -92,3 +104,48 @@ def test_logging_out_everywhere_revokes_every_access_token(db, client):
     client.post(reverse("logout_everywhere"))
     assert status(secret) == 401
     assert status(kept_secret) == 200
+
+
+def test_ids_in_a_body_are_the_callers_own_or_404(client, alice, bob):
+    """An interaction logged or changed with another user's contact or event is refused as if the id did
+    not exist, and nothing is written."""
+    from interactions.models import Interaction
+
+    theirs, their_event = ContactFactory(owner=alice), EventFactory(owner=alice)
+    mine = ContactFactory(owner=bob)
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {token_create(bob, 'bob', Scope.WRITE)[1]}"}
+    moment = "2026-03-01T12:00:00Z"
+    bodies = [
+        {"participants": [mine.pk, theirs.pk], "occurred_at": moment},
+        {"participants": [mine.pk], "occurred_at": moment, "event_id": their_event.pk},
+    ]
+    for body in bodies:
+        response = client.post("/api/v1/interactions", body, "application/json", **headers)
+        assert response.status_code == 404, response.content
+        assert response.json()["errors"][0]["field"] in {"participants.1", "event_id"}
+    assert not Interaction.objects.exists()
+    logged = client.post(
+        "/api/v1/interactions",
+        {"participants": [mine.pk], "occurred_at": moment},
+        "application/json",
+        **headers,
+    ).json()
+    changed = client.patch(
+        f"/api/v1/interactions/{logged['id']}", {"participants": [theirs.pk]}, "application/json", **headers
+    )
+    assert changed.status_code == 404
+    assert client.get(f"/api/v1/interactions/{logged['id']}", **headers).json()["participants"] == [mine.pk]
+
+
+def test_another_users_tag_or_linked_contact_in_a_request_is_404_naming_it(client, alice, bob):
+    from interactions.models import Interaction
+
+    headers = {"HTTP_AUTHORIZATION": f"Bearer {token_create(bob, 'bob', Scope.WRITE)[1]}"}
+    listed = client.get("/api/v1/contacts", {"tag": TagFactory(owner=alice).pk}, **headers)
+    assert listed.status_code == 404 and listed.json()["errors"][0]["field"] == "tag"
+    row = {"row_key": "r1", "name": "Zoe", "intention": "personal", "link": ContactFactory(owner=alice).pk}
+    captured = client.post(
+        f"/api/v1/events/{EventFactory(owner=bob).pk}/capture", row, "application/json", **headers
+    )
+    assert captured.status_code == 404 and captured.json()["errors"][0]["field"] == "link"
+    assert not Interaction.objects.filter(owner=bob).exists()

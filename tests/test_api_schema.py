@@ -13,7 +13,14 @@ from hypothesis import HealthCheck, settings
 from api.models import Scope
 from api.tokens import token_create
 from config.wsgi import application
-from tests.factories import ContactFactory, EventFactory, FollowUpFactory, TagFactory, UserFactory
+from tests.factories import (
+    ContactFactory,
+    EventFactory,
+    FollowUpFactory,
+    InteractionFactory,
+    TagFactory,
+    UserFactory,
+)
 
 EXAMPLES = 20
 
@@ -38,7 +45,8 @@ def seeded_token(db, settings):
         contact = ContactFactory(owner=user, display_name=f"Seed {i}")
         contact.tags.add(tag)
         FollowUpFactory(contact=contact)
-    EventFactory(owner=user)
+    event = EventFactory(owner=user)
+    InteractionFactory(owner=user, event=event, contacts=[contact])
     return token_create(user, "schemathesis", Scope.WRITE)[1]
 
 

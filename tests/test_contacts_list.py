@@ -4,7 +4,9 @@ and the proof that the health filter's SQL agrees with contacts.policy."""
 from __future__ import annotations
 
 import datetime as dt
+import html
 import itertools
+import re
 import zoneinfo
 
 import pytest
@@ -160,12 +162,35 @@ def test_sorts_by_name_last_interaction_and_due_date(alice_client, alice):
     assert _names(alice_client.get(LIST, {"sort": "due"})) == ["ben", "Cy", "Ana"]
 
 
-def test_pages_hold_25_and_odd_page_numbers_show_a_real_page(alice_client, alice):
-    ContactFactory.create_batch(30, owner=alice)
-    assert len(alice_client.get(LIST).context["rows"]) == 25
-    assert alice_client.get(LIST, {"page": "2"}).context["page"].number == 2
-    assert alice_client.get(LIST, {"page": "abc"}).context["page"].number == 1
-    assert alice_client.get(LIST, {"page": "99999"}).context["page"].number == 2
+def _next_link(response) -> str | None:
+    found = re.search(r'<a href="([^"]*)" rel="next"', response.content.decode())
+    return LIST + html.unescape(found.group(1)) if found else None
+
+
+def test_pages_hold_25_and_next_follows_on_where_the_last_page_ended(alice_client, alice):
+    for i in range(30):
+        ContactFactory(owner=alice, display_name=f"Person {i:02}")
+    first = alice_client.get(LIST)
+    assert _names(first) == [f"Person {i:02}" for i in range(25)]
+    assert "First page" not in first.content.decode()
+    # Someone added before the current page does not shift the next one: it starts after "Person 24".
+    ContactFactory(owner=alice, display_name="Aaron")
+    second = alice_client.get(_next_link(first))
+    assert _names(second) == [f"Person {i:02}" for i in range(25, 30)]
+    assert _next_link(second) is None and "First page" in second.content.decode()
+    # A cursor that is forged, or made for another sort, shows the first page.
+    for cursor in ("abc", "-1", _next_link(first).split("cursor=")[1][:-2]):
+        assert _names(alice_client.get(LIST, {"cursor": cursor}))[0] == "Aaron"
+    sorted_otherwise = alice_client.get(_next_link(first) + "&sort=last")
+    assert len(_names(sorted_otherwise)) == 25
+
+
+def test_the_count_stops_at_a_cap_instead_of_counting_every_row(alice_client, alice, monkeypatch):
+    ContactFactory.create_batch(6, owner=alice)
+    monkeypatch.setattr("contacts.views.COUNT_CAP", 5)
+    assert "5+ contacts" in alice_client.get(LIST).content.decode()
+    monkeypatch.setattr("contacts.views.COUNT_CAP", 6)
+    assert "6 contacts" in alice_client.get(LIST).content.decode()
 
 
 @pytest.mark.parametrize(
@@ -180,7 +205,8 @@ def test_pages_hold_25_and_odd_page_numbers_show_a_real_page(alice_client, alice
         {"status": "deleted"},
         {"q": "x" * 5000},
         {"q": "%_\\"},
-        {"page": "-1"},
+        {"cursor": "-1"},
+        {"cursor": "x" * 5000},
     ],
 )
 def test_anything_typed_into_the_address_bar_shows_the_list(alice_client, alice, query):
@@ -473,3 +499,36 @@ def test_the_sql_health_agrees_with_the_policy_over_a_grid(bob):
 def test_the_list_prints_no_template_comment(alice_client):
     page = alice_client.get(reverse("contact_list")).content.decode()
     assert "{#" not in page and "#}" not in page
+
+
+def test_a_card_from_the_phone_is_kept_with_one_tap_and_leaves_the_new_list(alice_client, alice):
+    plumber = ContactFactory(
+        owner=alice,
+        display_name="Paulo the plumber",
+        intention=Intention.PERSONAL,
+        new_from_phone=True,
+        reminders_paused=True,
+    )
+    page = alice_client.get(LIST).content.decode()
+    assert "New from your phone" in page
+    # The intention of the book the card was saved in is offered first, as the filled button.
+    assert re.search(
+        r'<button type="submit" name="intention" value="personal" class="small">Personal</button>', page
+    )
+    kept = alice_client.post(
+        reverse("contact_relationship", args=[plumber.pk]),
+        {"intention": "personal", "circle": plumber.circle, "next": LIST},
+    )
+    assert kept.status_code == 302 and kept["Location"] == LIST
+    plumber.refresh_from_db()
+    assert not plumber.new_from_phone and not plumber.reminders_paused
+    assert "New from your phone" not in alice_client.get(LIST).content.decode()
+
+
+def test_an_overdue_follow_up_reads_as_overdue_not_as_a_date_to_come(alice_client, alice):
+    today = timezone.localdate()
+    ContactFactory(owner=alice, display_name="Late", next_followup_on=today - dt.timedelta(days=30))
+    ContactFactory(owner=alice, display_name="Soon", next_followup_on=today + dt.timedelta(days=30))
+    page = alice_client.get(LIST).content.decode()
+    assert page.count('class="overdue">Overdue since') == 1
+    assert page.count("<span>Due ") == 1

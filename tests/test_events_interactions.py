@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
+import html
+import re
 
 import pytest
 from django.urls import reverse
@@ -39,7 +41,7 @@ def test_the_events_list_counts_the_people_met_at_each(alice_client, alice):
     ana, ben = ContactFactory.create_batch(2, owner=alice)
     InteractionFactory(owner=alice, event=summit, kind=Kind.MET, contacts=[ana])
     InteractionFactory(owner=alice, event=summit, kind=Kind.MET, contacts=[ana, ben])
-    events = {e.name: e.people for e in alice_client.get(reverse("event_list")).context["page"]}
+    events = {e.name: e.people for e in alice_client.get(reverse("event_list")).context["page"].items}
     assert events == {"Summit": 2, "Quiet one": 0}
 
 
@@ -230,3 +232,15 @@ def test_deleting_asks_first_and_keeps_the_people(alice_client, alice):
     assert response.url == ana.get_absolute_url()
     assert not Interaction.objects.exists()
     assert Contact.objects.get().last_interaction_at is None
+
+
+def test_the_events_list_pages_by_cursor_latest_first(alice_client, alice):
+    for i in range(30):
+        EventFactory(owner=alice, name=f"Event {i:02}", start_date=dt.date(2026, 1, 1) + dt.timedelta(days=i))
+    first = alice_client.get(reverse("event_list"))
+    assert [e.name for e in first.context["page"].items][:2] == ["Event 29", "Event 28"]
+    older = html.unescape(re.search(r'href="([^"]*)" rel="next">Older', first.content.decode()).group(1))
+    second = alice_client.get(reverse("event_list") + older)
+    assert [e.name for e in second.context["page"].items] == [f"Event {i:02}" for i in range(4, -1, -1)]
+    assert "Latest" in second.content.decode() and 'rel="next"' not in second.content.decode()
+    assert alice_client.get(reverse("event_list"), {"cursor": "forged"}).context["page"].first

@@ -12,9 +12,10 @@ from ninja import Router, Status
 
 from accounts.ownership import get_owned_or_404
 from api.http import WRITE, Id
-from api.problems import PROBLEM_TYPE
+from api.problems import PROBLEM_TYPE, field_problem
 from api.routes.contacts import _user, contact_out, owned_contact
 from api.schemas import CaptureIn, CaptureOut, ContactBrief, DuplicateProblem
+from contacts.models import Contact
 from followups.engine import user_today
 from interactions.capture import CaptureInput, capture_row_save
 from interactions.models import Event
@@ -35,7 +36,11 @@ def capture_row(request: HttpRequest, event_id: Id, payload: CaptureIn) -> Any:
     again with `link` (the same person) or `confirmed_new: true` (someone new)."""
     user = _user(request)
     event = get_owned_or_404(Event, user, pk=event_id)
-    link = owned_contact(user, payload.link) if payload.link is not None else None
+    link = None
+    if payload.link is not None:
+        link = Contact.objects.filter(owner=user, pk=payload.link).first()
+        if link is None:
+            raise field_problem("link", f"No contact with id {payload.link}.", 404)
     remind_on = None
     if payload.remind_in_days is not None:
         remind_on = user_today(user) + dt.timedelta(days=payload.remind_in_days)

@@ -23,7 +23,7 @@ from api.http import (
     check_if_match,
     conditional_get,
 )
-from api.problems import ApiProblem
+from api.problems import ApiProblem, field_problem
 from api.schemas import NO_NUL, Circle, ContactIn, ContactOut, ContactPage, ContactPatch, Intention
 from contacts.actions import (
     contact_archive,
@@ -34,7 +34,7 @@ from contacts.actions import (
     contact_set_tags,
     contact_update,
 )
-from contacts.models import Contact
+from contacts.models import Contact, Tag
 from contacts.queries import ContactFilters, contacts_listed
 from contacts.text import MAX_QUERY_LENGTH
 from followups.engine import user_today
@@ -95,8 +95,11 @@ def contact_out(contact: Contact) -> ContactOut:
     )
 
 
-def owned_contact(user: User, pk: int) -> Contact:
-    return get_owned_or_404(_contacts(user), user, pk=pk)
+def owned_contact(user: User, pk: int, *, lock: bool = False) -> Contact:
+    """The owner's contact; with `lock`, its row stays locked until the transaction ends, so that two
+    writes sent with the same If-Match cannot both pass it."""
+    queryset = _contacts(user)
+    return get_owned_or_404(queryset.select_for_update(of=("self",)) if lock else queryset, user, pk=pk)
 
 
 class ContactQuery(Schema):
@@ -122,6 +125,8 @@ class ContactQuery(Schema):
 def contacts_list(request: HttpRequest, response: HttpResponse, filters: Query[ContactQuery]) -> Any:
     """The contacts list, as the Contacts page searches, filters and sorts it, a page at a time."""
     user = _user(request)
+    if filters.tag is not None and not Tag.objects.filter(owner=user, pk=filters.tag).exists():
+        raise field_problem("tag", f"No tag with id {filters.tag}.", 404)
     listed = contacts_listed(
         user,
         ContactFilters(
@@ -193,7 +198,7 @@ def contact_update_route(request: HttpRequest, contact_id: Id, payload: ContactP
     """Change the fields sent; `archived: true` archives the contact (DELETE deletes it for good)."""
     user = _user(request)
     with transaction.atomic():
-        contact = owned_contact(user, contact_id)
+        contact = owned_contact(user, contact_id, lock=True)
         check_if_match(request, contact_out(contact))
         data = payload.model_dump(exclude_unset=True)
         data = {k: v for k, v in data.items() if not (v is None and k in _NOT_NULL)}
@@ -219,7 +224,7 @@ def contact_update_route(request: HttpRequest, contact_id: Id, payload: ContactP
 def contact_delete_route(request: HttpRequest, contact_id: Id) -> Any:
     """Delete the contact for good, with the interactions that were with them alone."""
     with transaction.atomic():
-        contact = owned_contact(_user(request), contact_id)
+        contact = owned_contact(_user(request), contact_id, lock=True)
         check_if_match(request, contact_out(contact))
         contact_delete(contact)
     return Status(204, None)

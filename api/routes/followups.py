@@ -10,15 +10,24 @@ from ninja import Router, Status
 
 from accounts.ownership import get_owned_or_404
 from api.http import READ_LIST, WRITE, Id, conditional_get
-from api.problems import ApiProblem, Problem
-from api.routes.contacts import _user
-from api.schemas import DoneOut, FollowUpList, FollowUpOut, SnoozeIn
-from followups.engine import followup_dismiss, followup_done, followup_snooze, followups_due, user_today
+from api.problems import ApiProblem, Problem, field_problem
+from api.routes.contacts import _user, owned_contact
+from api.schemas import DoneOut, FollowUpList, FollowUpOut, ReminderIn, SnoozeIn
+from followups.engine import (
+    followup_dismiss,
+    followup_done,
+    followup_request,
+    followup_snooze,
+    followups_due,
+    user_today,
+)
 from followups.models import FollowUp
 
 router = Router(tags=["follow-ups"])
 
 CLOSED = {409: Problem}
+# A day that has passed is refused with 409: valid as a date, but not any more.
+PASSED = {409: Problem}
 
 
 def followup_out(followup: FollowUp) -> FollowUpOut:
@@ -77,9 +86,12 @@ def followup_done_route(request: HttpRequest, followup_id: Id) -> Any:
     summary="Snooze a follow-up",
 )
 def followup_snooze_route(request: HttpRequest, followup_id: Id, payload: SnoozeIn) -> Any:
-    """Put the follow-up away for some days (a week unless told)."""
+    """Put the follow-up away for some days (a week unless told), or until a day after today."""
     followup = _open_followup(request, followup_id)
-    until = user_today(followup.contact.owner) + dt.timedelta(days=payload.days)
+    today = user_today(followup.contact.owner)
+    until = payload.until or today + dt.timedelta(days=payload.days)
+    if until <= today:
+        raise field_problem("until", "Choose a day after today.", 409)
     return Status(200, followup_out(followup_snooze(followup, until)))
 
 
@@ -92,3 +104,19 @@ def followup_snooze_route(request: HttpRequest, followup_id: Id, payload: Snooze
 def followup_dismiss_route(request: HttpRequest, followup_id: Id) -> Any:
     """ "Not this one": the clock's next follow-up comes a cadence later."""
     return Status(200, followup_out(followup_dismiss(_open_followup(request, followup_id))))
+
+
+@router.post(
+    "/contacts/{contact_id}/reminders",
+    response={201: FollowUpOut, **WRITE, **PASSED},
+    operation_id="reminder_create",
+    summary="Remind me on a day",
+)
+def reminder_create(request: HttpRequest, contact_id: Id, payload: ReminderIn) -> Any:
+    """ "Remind me on <day>: <note>", as on the contact page: a follow-up due that day (today or later)."""
+    user = _user(request)
+    contact = owned_contact(user, contact_id)
+    if payload.due_on < user_today(user):
+        raise field_problem("due_on", "Choose today or a later day.", 409)
+    followup = followup_request(contact, payload.due_on, payload.note, purpose=payload.purpose)
+    return Status(201, followup_out(followup))

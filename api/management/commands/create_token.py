@@ -7,7 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts.models import User
-from api.models import Scope
+from api.models import AccessToken, Scope
 from api.tokens import token_create
 
 
@@ -23,7 +23,10 @@ class Command(BaseCommand):
         user = User.objects.filter(username=options["user"]).first()
         if user is None:
             raise CommandError(f"No user named {options['user']!r}.")
-        token, raw = token_create(user, options["name"], options["scope"])
+        name = " ".join(options["name"].split())
+        if not name or len(name) > AccessToken._meta.get_field("name").max_length:  # type: ignore[operator]
+            raise CommandError("Give the token a name of 1 to 100 characters.")
+        token, raw = token_create(user, name, options["scope"])
         self.stderr.write(
             f"Made {token.get_scope_display().lower()} token “{token.name}” for {user.username}."
         )
