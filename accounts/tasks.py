@@ -8,6 +8,7 @@ from django.contrib.auth.forms import PasswordResetForm
 from django.db import OperationalError
 
 from accounts.confirmations import confirmation_send, confirmations_send_due
+from accounts.database import database_analyze
 from accounts.devices import new_device_email_send
 
 
@@ -39,3 +40,10 @@ def send_due_confirmations() -> str:
 def send_new_device_email(login_id: int) -> str:
     """Tell a user about a login from a new device."""
     return f"login {login_id}: {new_device_email_send(login_id)}"
+
+
+@shared_task(autoretry_for=(OperationalError,), retry_backoff=5, retry_backoff_max=120, max_retries=5)
+def analyze_database() -> str:
+    """Daily: fresh planner statistics on SQLite, where nothing else keeps them (accounts.database)."""
+    database_analyze()
+    return "analysed"

@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "dashboards",
     "transfer",
     "api",
+    "dav",
     "demo",
     # The admin site, open only to staff whose session passed two-factor login (accounts.admin_site).
     "accounts.admin_site.KithAdminConfig",
@@ -103,6 +104,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Answers a CardDAV client's PROPFIND on `/` (a page's URL would give it the CSRF 403).
+    "dav.middleware.SiteRootPropfindMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Marks request.user.is_verified() for a session that passed two-factor login (accounts.twofactor).
@@ -152,8 +155,13 @@ else:
             "NAME": str(DATA_DIR / "kith.sqlite3"),
             # WAL lets the web process read while the worker writes; IMMEDIATE transactions take the write
             # lock up front, so two writers wait for each other instead of failing with "database is locked".
+            # A 32 MB page cache (the default is 2 MB) and temporary sorts in memory, as PostgreSQL's
+            # shared_buffers and work_mem do; planner statistics come from accounts.database.
             "OPTIONS": {
-                "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+                "init_command": (
+                    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; "
+                    "PRAGMA cache_size=-32000; PRAGMA temp_store=MEMORY;"
+                ),
                 "transaction_mode": "IMMEDIATE",
                 "timeout": 20,
             },
@@ -352,6 +360,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "transfer.tasks.forget_stale_imports",
         "schedule": 60 * 60.0,
         "options": {"expires": 30 * 60},
+    },
+    # Planner statistics (accounts.database): SQLite keeps none unless asked.
+    "analyze-database": {
+        "task": "accounts.tasks.analyze_database",
+        "schedule": 24 * 60 * 60.0,
+        "options": {"expires": 12 * 60 * 60},
     },
 }
 # The filesystem broker keeps its exchange tables (broadcasts such as the worker's control commands) in a

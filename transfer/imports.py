@@ -22,7 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-from transfer.jobs import import_job_run
+from transfer.jobs import import_analyze, import_job_run
 from transfer.models import ImportJob, ImportStatus
 from transfer.reading import RowStatus, card_to_json, import_preview, import_read
 from transfer.tasks import run_import
@@ -105,4 +105,6 @@ def import_file(
 ) -> ImportResult:
     """Read and import a file in one go, without a job or a preview."""
     _source, cards = import_read(data, filename)
-    return import_apply(owner, cards, intention=intention, tags=tags)
+    result = import_apply(owner, cards, intention=intention, tags=tags)
+    import_analyze(result)
+    return result

@@ -12,6 +12,10 @@ from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.utils import timezone
 
 from accounts.choices import Intention
+from accounts.database import database_analyze
+from contacts.models import Contact, EmailAddress, PhoneNumber
+from followups.models import FollowUp
+from interactions.models import Interaction, Participation
 from transfer.models import ImportJob, ImportStatus
 from transfer.reading import card_from_json
 from transfer.vcard import Card
@@ -36,6 +40,15 @@ _FAILURE_NEXT = (
 # How long parsed rows are kept for a preview nobody confirmed, and for a failed import (import_jobs_forget).
 PREVIEW_KEPT = dt.timedelta(days=1)
 FAILED_KEPT = dt.timedelta(days=7)
+# An import this large gets fresh planner statistics (accounts.database) for the tables it filled.
+ANALYZE_AFTER_ROWS = 500
+_IMPORTED_TABLES = (Contact, EmailAddress, PhoneNumber, Interaction, Participation, FollowUp)
+
+
+def import_analyze(result: ImportResult) -> None:
+    """Fresh planner statistics after a large import."""
+    if result.created + result.updated >= ANALYZE_AFTER_ROWS:
+        database_analyze(_IMPORTED_TABLES)
 
 
 def import_job_cards(job: ImportJob) -> list[Card]:
@@ -129,6 +142,7 @@ def import_job_run(job_id: int) -> str:
         raise
     finally:
         report_close()
+    import_analyze(result)
     return (
         f"import {job_id}: {result.created} created, {result.updated} updated, {result.unchanged} unchanged"
     )
