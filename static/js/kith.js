@@ -468,7 +468,32 @@
     });
   }
 
+  // "Copy" beside a secret shown once (a new token or app password): hidden without JavaScript, where the
+  // field itself is selected for copying by hand. The clipboard needs a secure context; elsewhere the
+  // button selects the text instead.
+  function setUpCopyButtons(root) {
+    root.querySelectorAll("button[data-copy]").forEach(function (button) {
+      var field = document.getElementById(button.getAttribute("data-copy"));
+      if (!field) return;
+      button.hidden = false;
+      button.addEventListener("click", function () {
+        field.select();
+        var selected = function () {
+          button.textContent = "Selected: copy it";
+        };
+        if (navigator.clipboard && window.isSecureContext) {
+          navigator.clipboard.writeText(field.value).then(function () {
+            button.textContent = "Copied";
+          }, selected);
+        } else {
+          selected();
+        }
+      });
+    });
+  }
+
   function setUp(root) {
+    setUpCopyButtons(root);
     showSelectAll(root);
     setUpPickers(root);
     suggestTimeZone(root);

@@ -76,7 +76,7 @@ def test_a_first_evening_on_a_phone(browser, live_server, transactional_db, arti
 
     # Sofia, from the contacts list: her follow-up after the meeting and the meeting itself, on one screen.
     tabs.get_by_role("link", name="More").tap()
-    page.get_by_role("link", name="Contacts").tap()
+    page.get_by_role("link", name="Contacts Search, filter, tag").tap()
     page.get_by_role("link", name="Sofia Lopes").tap()
     expect(page.get_by_role("heading", name="Sofia Lopes")).to_be_visible()
     assert page.evaluate("window.scrollY") == 0
