@@ -94,6 +94,16 @@ def day_near(value: dt.date | dt.datetime | None, today: dt.date) -> str:
     return day_format(value, "day_short" if same_year else "day")
 
 
+def day_span(start: dt.date, end: dt.date | None) -> str:
+    """The days an event spans, joined by an en dash ("29 Oct", dash, "2 Nov 2026"), the year said once when
+    both days share it (styles whose day without a year is still a whole date, such as ISO, keep both)."""
+    if end is None or end == start:
+        return day_format(start)
+    style = date_style()
+    shared = start.year == end.year and "Y" not in style.day_short
+    return f"{day_format(start, 'day_short' if shared else 'day')} \N{EN DASH} {day_format(end)}"
+
+
 def date_style_choices(today: dt.date) -> list[tuple[str, str]]:
     """The styles for a menu, each showing `today` as it would print it and what the numbers are."""
     return [

@@ -24,6 +24,9 @@ def _header(description: str, schema: dict[str, Any]) -> dict[str, Any]:
 _HEADERS: dict[tuple[str, str], dict[str, Any]] = {
     ("get", "200"): {"ETag": _header("Send it back in If-None-Match (304) or If-Match.", {"type": "string"})},
     ("get", "304"): {"ETag": _header("The tag the client holds, still current.", {"type": "string"})},
+    ("patch", "200"): {
+        "ETag": _header("The changed resource's tag, for the next If-Match.", {"type": "string"})
+    },
     ("*", "401"): {"WWW-Authenticate": _header("How to authenticate: a bearer token.", {"type": "string"})},
     ("*", "429"): {
         "Retry-After": _header("Seconds until the token may call again.", {"type": "integer", "minimum": 1})
@@ -31,40 +34,27 @@ _HEADERS: dict[tuple[str, str], dict[str, Any]] = {
 }
 
 
-# The conditional headers each method honours, optional everywhere: a write without If-Match is
-# last-write-wins.
-_CONDITIONS: dict[str, dict[str, Any]] = {
-    "get": {
-        "name": "If-None-Match",
-        "in": "header",
-        "required": False,
-        "description": "An ETag this client holds: 304 Not Modified while it is still current.",
-        "schema": {"type": "string"},
-    },
-    **{
-        method: {
-            "name": "If-Match",
-            "in": "header",
-            "required": False,
-            "description": "The ETag read before this write: 412 if the resource changed since.",
-            "schema": {"type": "string"},
-        }
-        for method in ("patch", "delete")
-    },
+# If-None-Match, optional on every read. If-Match is honoured on every PATCH and DELETE but not listed: any
+# value but the current ETag is a 412, so a schema-valid request could not be told from a stale one.
+_IF_NONE_MATCH: dict[str, Any] = {
+    "name": "If-None-Match",
+    "in": "header",
+    "required": False,
+    "description": "An ETag this client holds: 304 Not Modified while it is still current.",
+    "schema": {"type": "string"},
 }
 
 
 class KithApi(NinjaAPI):
     def get_openapi_schema(self, *, path_prefix: str | None = None, path_params: Any = None) -> Any:
         """Ninja describes every response as application/json; errors are application/problem+json. The
-        headers each answer carries (ETag, Retry-After, WWW-Authenticate) are declared with it, and the
-        conditional headers each operation honours (If-None-Match, If-Match) as optional parameters."""
+        headers each answer carries (ETag, Retry-After, WWW-Authenticate) are declared with it, and
+        If-None-Match as an optional parameter of the reads."""
         schema = super().get_openapi_schema(path_prefix=path_prefix, path_params=path_params)
         for methods in schema.get("paths", {}).values():
             for method, operation in methods.items():
-                answers = set(map(str, operation["responses"]))
-                if method in _CONDITIONS and {"304", "412"} & answers:
-                    operation.setdefault("parameters", []).append(_CONDITIONS[method])
+                if method == "get" and "304" in map(str, operation["responses"]):
+                    operation.setdefault("parameters", []).append(_IF_NONE_MATCH)
                 for status, answer in operation.get("responses", {}).items():
                     content = answer.get("content", {})
                     if int(status) >= 400 and "application/json" in content:

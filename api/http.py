@@ -52,6 +52,12 @@ def conditional_get[S: Schema](request: HttpRequest, response: HttpResponse, bod
     return body
 
 
+def written[S: Schema](response: HttpResponse, body: S) -> S:
+    """A changed resource with its new ETag, so the client's next If-Match needs no GET first."""
+    response["ETag"] = etag_of(body)
+    return body
+
+
 def check_if_match(request: HttpRequest, current: Schema) -> None:
     """A write sent with If-Match goes ahead only while the resource is still the one the client read
     (412 otherwise); without the header it is last-write-wins."""

@@ -85,7 +85,8 @@ def event_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     page = keyset_page_or_first(
         events.order_by("-start_date", "-id"), request.GET.get("cursor"), EVENTS_PER_PAGE
     )
-    return render(request, "interactions/event_list.html", {"page": page})
+    context = {"page": page, "today": timezone.localdate()}
+    return render(request, "interactions/event_list.html", context)
 
 
 @login_required

@@ -64,6 +64,22 @@ def test_the_filters_print_each_variant(key, day, short, weekday, month):
     assert printed == f"{day}|{short}|{weekday}|{month}"
 
 
+@pytest.mark.parametrize(
+    ("key", "end", "printed"),
+    [
+        ("dmy", dt.date(2026, 12, 3), "1 Dec \N{EN DASH} 3 Dec 2026"),
+        ("mdy", dt.date(2026, 12, 3), "Dec 1 \N{EN DASH} Dec 3, 2026"),
+        ("dmy", dt.date(2027, 1, 2), "1 Dec 2026 \N{EN DASH} 2 Jan 2027"),
+        ("iso", dt.date(2026, 12, 3), "2026-12-01 \N{EN DASH} 2026-12-03"),
+        ("dmy_numeric", dt.date(2026, 12, 3), "01/12 \N{EN DASH} 03/12/2026"),
+        ("dmy", None, "1 Dec 2026"),
+    ],
+)
+def test_an_events_days_say_their_year_once(key, end, printed):
+    with date_style_override(key):
+        assert render("{{ d|day_span:end }}", d=FIRST_OF_DECEMBER, end=end) == printed
+
+
 def test_the_default_is_the_format_kith_always_had():
     assert UserFactory.build().date_style == "dmy"
     assert render("{{ d|day }}", d=FIRST_OF_DECEMBER) == "1 Dec 2026"

@@ -244,3 +244,12 @@ def test_the_events_list_pages_by_cursor_latest_first(alice_client, alice):
     assert [e.name for e in second.context["page"].items] == [f"Event {i:02}" for i in range(4, -1, -1)]
     assert "Latest" in second.content.decode() and 'rel="next"' not in second.content.decode()
     assert alice_client.get(reverse("event_list"), {"cursor": "forged"}).context["page"].first
+
+
+def test_an_event_still_to_come_says_so_in_the_list(alice_client, alice):
+    today = timezone.localdate()
+    EventFactory(owner=alice, name="Next month", start_date=today + dt.timedelta(days=30))
+    EventFactory(owner=alice, name="Last month", start_date=today - dt.timedelta(days=30))
+    page = alice_client.get(reverse("event_list")).content.decode()
+    assert page.count(">Upcoming</span>") == 1
+    assert page.index("Next month") < page.index("Upcoming") < page.index("Last month")

@@ -35,6 +35,12 @@ def day_weekday(value: Day) -> str:
     return display.day_format(value, "day_weekday")
 
 
+@register.filter
+def day_span(start: dt.date, end: dt.date | None) -> str:
+    """An event's days, the year said once: `{{ event.start_date|day_span:event.end_date }}`."""
+    return display.day_span(start, end)
+
+
 @register.filter(expects_localtime=True)
 def month(value: Day) -> str:
     """A month and its year (Dec 2026, 2026-12, 12/2026): a chart's or a table's month."""

@@ -22,6 +22,7 @@ from api.http import (
     Id,
     check_if_match,
     conditional_get,
+    written,
 )
 from api.problems import ApiProblem, field_problem
 from api.schemas import NO_NUL, Circle, ContactIn, ContactOut, ContactPage, ContactPatch, Intention
@@ -194,7 +195,9 @@ def contact_create_route(request: HttpRequest, payload: ContactIn) -> Any:
     operation_id="contact_update",
     summary="Change or archive a contact",
 )
-def contact_update_route(request: HttpRequest, contact_id: Id, payload: ContactPatch) -> Any:
+def contact_update_route(
+    request: HttpRequest, response: HttpResponse, contact_id: Id, payload: ContactPatch
+) -> Any:
     """Change the fields sent; `archived: true` archives the contact (DELETE deletes it for good)."""
     user = _user(request)
     with transaction.atomic():
@@ -212,7 +215,7 @@ def contact_update_route(request: HttpRequest, contact_id: Id, payload: ContactP
             contact_set_phones(contact, data["phones"])
         if "tags" in data:
             contact_set_tags(contact, data["tags"])
-    return Status(200, contact_out(owned_contact(user, contact_id)))
+    return Status(200, written(response, contact_out(owned_contact(user, contact_id))))
 
 
 @router.delete(

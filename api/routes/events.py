@@ -21,6 +21,7 @@ from api.http import (
     PageQuery,
     check_if_match,
     conditional_get,
+    written,
 )
 from api.http import page_of as _page
 from api.problems import Problem, field_problem
@@ -106,7 +107,9 @@ def event_create_route(request: HttpRequest, payload: EventIn) -> Any:
     operation_id="event_update",
     summary="Change an event",
 )
-def event_update_route(request: HttpRequest, event_id: Id, payload: EventPatch) -> Any:
+def event_update_route(
+    request: HttpRequest, response: HttpResponse, event_id: Id, payload: EventPatch
+) -> Any:
     with transaction.atomic():
         event = get_owned_or_404(Event.objects.select_for_update(), _user(request), pk=event_id)
         check_if_match(request, event_out(event))
@@ -114,7 +117,7 @@ def event_update_route(request: HttpRequest, event_id: Id, payload: EventPatch) 
         start, days = data.pop("start_date", event.start_date), data.pop("days", event_days(event))
         fields = {k: v.strip() if isinstance(v, str) and k != "setting" else v for k, v in data.items()}
         event_update(event, **fields, start_date=start, end_date=_end(start, days))
-    return Status(200, event_out(event))
+    return Status(200, written(response, event_out(event)))
 
 
 @router.delete(

@@ -23,6 +23,7 @@ from api.http import (
     PageQuery,
     check_if_match,
     conditional_get,
+    written,
 )
 from api.http import page_of as _page
 from api.problems import Problem, field_problem
@@ -149,7 +150,9 @@ def interaction_log_route(request: HttpRequest, payload: InteractionIn) -> Any:
     operation_id="interaction_update",
     summary="Change an interaction",
 )
-def interaction_update_route(request: HttpRequest, interaction_id: Id, payload: InteractionPatch) -> Any:
+def interaction_update_route(
+    request: HttpRequest, response: HttpResponse, interaction_id: Id, payload: InteractionPatch
+) -> Any:
     user = _user(request)
     with transaction.atomic():
         interaction = _owned_interaction(user, interaction_id, lock=True)
@@ -169,7 +172,7 @@ def interaction_update_route(request: HttpRequest, interaction_id: Id, payload: 
             already = {p.contact_id for p in interaction.participations.all()}
             contacts = _participants(user, data["participants"], already)
         interaction_update(interaction, contacts=contacts, **fields)
-    return Status(200, interaction_out(_owned_interaction(user, interaction_id)))
+    return Status(200, written(response, interaction_out(_owned_interaction(user, interaction_id))))
 
 
 @router.delete(

@@ -12,7 +12,7 @@ from ninja import Router, Status
 
 from accounts.models import User
 from accounts.ownership import get_owned_or_404, owned
-from api.http import READ_LIST, READ_ONE, WRITE, WRITE_IF_MATCH, Id, check_if_match, conditional_get
+from api.http import READ_LIST, READ_ONE, WRITE, WRITE_IF_MATCH, Id, check_if_match, conditional_get, written
 from api.problems import Problem, field_problem
 from api.routes.contacts import _user
 from api.schemas import TagIn, TagList, TagOut
@@ -74,7 +74,7 @@ def tag_create_route(request: HttpRequest, payload: TagIn) -> Any:
     operation_id="tag_rename",
     summary="Rename a tag",
 )
-def tag_rename_route(request: HttpRequest, tag_id: Id, payload: TagIn) -> Any:
+def tag_rename_route(request: HttpRequest, response: HttpResponse, tag_id: Id, payload: TagIn) -> Any:
     user = _user(request)
     with transaction.atomic():
         tag = _locked(user, tag_id)
@@ -83,7 +83,7 @@ def tag_rename_route(request: HttpRequest, tag_id: Id, payload: TagIn) -> Any:
             tag_rename(tag, payload.name)
         except TagTaken as taken:
             raise _taken(str(taken)) from None
-    return Status(200, _tag_out(_tags(user).get(pk=tag_id)))
+    return Status(200, written(response, _tag_out(_tags(user).get(pk=tag_id))))
 
 
 @router.delete(
