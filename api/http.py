@@ -12,7 +12,7 @@ from ninja import Path, Schema
 from pydantic import Field
 
 from accounts.keyset import BadCursor, KeysetPage, keyset_page
-from api.problems import ApiProblem, Problem
+from api.problems import ApiProblem, Problem, field_problem
 
 # The largest id a database column holds: a larger one in a path is a 422, never an overflow inside the
 # database driver.
@@ -66,6 +66,15 @@ def check_if_match(request: HttpRequest, current: Schema) -> None:
         raise ApiProblem(
             412, "The resource changed since you read it: read it again and send its new ETag in If-Match."
         )
+
+
+def owned_or_field_404[M: Model](model: type[M], user: Model, pk: int, field: str, noun: str) -> M:
+    """The caller's object with the id a request body names; another user's, or none, is 404 naming the
+    field (never 403: another user's ids are not even confirmed to exist)."""
+    found = model._default_manager.filter(owner=user, pk=pk).first()
+    if found is None:
+        raise field_problem(field, f"No {noun} with id {pk}.", 404)
+    return found
 
 
 class PageQuery(Schema):

@@ -33,6 +33,11 @@ ROW_KEY_MAX_LENGTH = 64
 NOON = dt.time(12, 0)
 
 
+def local_moment(day: dt.date, time: dt.time | None, zone: dt.tzinfo) -> dt.datetime:
+    """A day and a time in the user's time zone; a day alone is kept at noon local time (PRODUCT.md)."""
+    return timezone.make_aware(dt.datetime.combine(day, time or NOON), zone)
+
+
 def date_input() -> forms.DateInput:
     """A browser's date picker, offering only the years every date field accepts (accounts.dates)."""
     bounds = {"min": EARLIEST_DATE.isoformat(), "max": LATEST_DATE.isoformat()}
@@ -337,8 +342,8 @@ class InteractionForm(forms.Form):
 
     def occurred_at(self) -> dt.datetime:
         """The moment in the user's time zone; a date alone is kept at noon local time (PRODUCT.md)."""
-        day, time = self.cleaned_data["occurred_on"], self.cleaned_data.get("occurred_time") or NOON
-        return timezone.make_aware(dt.datetime.combine(day, time), self.user.zone)
+        data = self.cleaned_data
+        return local_moment(data["occurred_on"], data.get("occurred_time"), self.user.zone)
 
     def chosen_purpose(self) -> str | None:
         """The purpose chosen, or None for the default rule."""

@@ -11,8 +11,8 @@ from django.utils import timezone
 from ninja import Router, Status
 
 from accounts.ownership import get_owned_or_404
-from api.http import WRITE, Id
-from api.problems import PROBLEM_TYPE, field_problem
+from api.http import WRITE, Id, owned_or_field_404
+from api.problems import PROBLEM_TYPE
 from api.routes.contacts import _user, contact_out, owned_contact
 from api.schemas import CaptureIn, CaptureOut, ContactBrief, DuplicateProblem
 from contacts.models import Contact
@@ -38,9 +38,7 @@ def capture_row(request: HttpRequest, event_id: Id, payload: CaptureIn) -> Any:
     event = get_owned_or_404(Event, user, pk=event_id)
     link = None
     if payload.link is not None:
-        link = Contact.objects.filter(owner=user, pk=payload.link).first()
-        if link is None:
-            raise field_problem("link", f"No contact with id {payload.link}.", 404)
+        link = owned_or_field_404(Contact, user, payload.link, "link", "contact")
     remind_on = None
     if payload.remind_in_days is not None:
         remind_on = user_today(user) + dt.timedelta(days=payload.remind_in_days)

@@ -10,7 +10,6 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
-from accounts.keyset import BadCursor, keyset_page
 from accounts.models import User
 from accounts.ownership import get_owned_or_404
 from api.http import (
@@ -22,9 +21,10 @@ from api.http import (
     Id,
     check_if_match,
     conditional_get,
+    owned_or_field_404,
+    page_of,
     written,
 )
-from api.problems import ApiProblem, field_problem
 from api.schemas import NO_NUL, Circle, ContactIn, ContactOut, ContactPage, ContactPatch, Intention
 from contacts.actions import (
     contact_archive,
@@ -126,8 +126,8 @@ class ContactQuery(Schema):
 def contacts_list(request: HttpRequest, response: HttpResponse, filters: Query[ContactQuery]) -> Any:
     """The contacts list, as the Contacts page searches, filters and sorts it, a page at a time."""
     user = _user(request)
-    if filters.tag is not None and not Tag.objects.filter(owner=user, pk=filters.tag).exists():
-        raise field_problem("tag", f"No tag with id {filters.tag}.", 404)
+    if filters.tag is not None:
+        owned_or_field_404(Tag, user, filters.tag, "tag", "tag")
     listed = contacts_listed(
         user,
         ContactFilters(
@@ -141,10 +141,7 @@ def contacts_list(request: HttpRequest, response: HttpResponse, filters: Query[C
         ),
         user_today(user),
     ).prefetch_related("emails", "phones")
-    try:
-        page = keyset_page(listed, filters.cursor, filters.limit)
-    except BadCursor:
-        raise ApiProblem(404, "No such page: the cursor is not one this list gave out.") from None
+    page = page_of(listed, filters.cursor, filters.limit)
     body = ContactPage(items=[contact_out(c) for c in page.items], next_cursor=page.next_cursor)
     return conditional_get(request, response, body)
 

@@ -21,9 +21,9 @@ from api.http import (
     PageQuery,
     check_if_match,
     conditional_get,
+    page_of,
     written,
 )
-from api.http import page_of as _page
 from api.problems import Problem, field_problem
 from api.routes.contacts import _user
 from api.schemas import EventIn, EventOut, EventPage, EventPatch
@@ -66,7 +66,7 @@ def _end(start: dt.date, days: int) -> dt.date | None:
 )
 def events_list(request: HttpRequest, response: HttpResponse, query: Query[PageQuery]) -> Any:
     """Events, latest first."""
-    page = _page(owned(Event, _user(request)).order_by("-start_date", "-id"), query.cursor, query.limit)
+    page = page_of(owned(Event, _user(request)).order_by("-start_date", "-id"), query.cursor, query.limit)
     body = EventPage(items=[event_out(e) for e in page.items], next_cursor=page.next_cursor)
     return conditional_get(request, response, body)
 

@@ -8,7 +8,6 @@ from typing import Any
 
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
-from django.utils import timezone
 from ninja import Query, Router, Status
 
 from accounts.choices import Setting
@@ -23,15 +22,16 @@ from api.http import (
     PageQuery,
     check_if_match,
     conditional_get,
+    owned_or_field_404,
+    page_of,
     written,
 )
-from api.http import page_of as _page
 from api.problems import Problem, field_problem
 from api.routes.contacts import _user
 from api.schemas import InteractionIn, InteractionOut, InteractionPage, InteractionPatch
 from contacts.models import Contact
 from interactions.actions import interaction_delete, interaction_log, interaction_update
-from interactions.forms import NOON
+from interactions.forms import local_moment
 from interactions.models import Event, Interaction
 
 router = Router(tags=["interactions"])
@@ -82,18 +82,11 @@ def _participants(user: User, ids: list[int], already: set[int]) -> list[Contact
 
 def _moment(user: User, when: dt.datetime | dt.date) -> dt.datetime:
     """A moment as sent, or a day alone at noon in the user's time zone (as the log form keeps it)."""
-    if isinstance(when, dt.datetime):
-        return when
-    return timezone.make_aware(dt.datetime.combine(when, NOON), user.zone)
+    return when if isinstance(when, dt.datetime) else local_moment(when, None, user.zone)
 
 
 def _event(user: User, pk: int | None) -> Event | None:
-    if pk is None:
-        return None
-    event = Event.objects.filter(owner=user, pk=pk).first()
-    if event is None:
-        raise field_problem("event_id", f"No event with id {pk}.", 404)
-    return event
+    return None if pk is None else owned_or_field_404(Event, user, pk, "event_id", "event")
 
 
 @router.get(
@@ -105,7 +98,7 @@ def _event(user: User, pk: int | None) -> Event | None:
 def interactions_list(request: HttpRequest, response: HttpResponse, query: Query[PageQuery]) -> Any:
     """Interactions with their participants' ids, latest first."""
     queryset = _interactions(_user(request)).order_by("-occurred_at", "-id")
-    page = _page(queryset, query.cursor, query.limit)
+    page = page_of(queryset, query.cursor, query.limit)
     body = InteractionPage(items=[interaction_out(i) for i in page.items], next_cursor=page.next_cursor)
     return conditional_get(request, response, body)
 
