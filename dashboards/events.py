@@ -16,7 +16,7 @@ from django.db.models import F
 from accounts.choices import Purpose
 from accounts.models import User
 from accounts.pages import url_with_id
-from contacts.policy import IN_TOUCH_MONTHS
+from contacts.cohort_rules import IN_TOUCH_MONTHS
 from followups.engine import GROUP_TITLES
 from interactions.cohorts import Cohort, event_cohorts
 from interactions.models import Interaction, Kind

@@ -31,7 +31,7 @@ from accounts.choices import Purpose
 from accounts.display import date_style_override, day_near
 from accounts.emails import email_make, email_site_domain
 from accounts.models import User
-from contacts import policy
+from contacts import policy, wording
 from contacts.models import Contact
 from contacts.policy import DigestSchedule, Reason
 from followups.engine import GROUP_TITLES, followups_group, reached_out_note
@@ -77,8 +77,8 @@ def day_recent(day: dt.date, today: dt.date) -> str:
     days = (today - day).days
     if days == 0:
         return "today"
-    if 0 < days <= policy.DUE_WEEKDAY_DAYS:
-        return policy.WEEKDAY_NAMES[day.weekday()]
+    if 0 < days <= wording.DUE_WEEKDAY_DAYS:
+        return wording.WEEKDAY_NAMES[day.weekday()]
     return day_near(day, today)
 
 

@@ -2,8 +2,9 @@
 what became of them for the purpose of that meeting: followed up within a week, still in touch at 1, 3, 6 and
 12 months, lasting (PRODUCT.md), and whose intention has changed since.
 
-The rules are contacts.policy's (`followed_up_within_week`, `in_touch_at`, `is_lasting`, `cadence_for`); this
-module reads the rows they need in two queries, whatever the number of events or people, and counts.
+The rules are contacts.cohort_rules' (`followed_up_within_week`, `in_touch_at`) and contacts.policy's
+(`is_lasting`, `cadence_for`); this module reads the rows they need in two queries, whatever the number of
+events or people, and counts.
 """
 
 from __future__ import annotations
@@ -17,13 +18,13 @@ from django.db.models import F
 
 from accounts.choices import Intention, Purpose
 from accounts.models import User
-from contacts import policy
+from contacts import cohort_rules, policy
 from contacts.models import Contact
 from interactions.models import Event, Kind, Participation
 
 # How far after a meeting its later interactions are read: the last window ends 12 months after it in the
 # user's time zone; a few days more cover any time zone, and the policy then decides on local dates.
-LATER_SPAN = dt.timedelta(days=31 * max(policy.IN_TOUCH_MONTHS) + 2)
+LATER_SPAN = dt.timedelta(days=31 * max(cohort_rules.IN_TOUCH_MONTHS) + 2)
 
 
 @dataclass(frozen=True)
@@ -93,7 +94,7 @@ class Cohort:
     @property
     def marks(self) -> list[Mark]:
         marks = []
-        for months in policy.IN_TOUCH_MONTHS:
+        for months in cohort_rules.IN_TOUCH_MONTHS:
             answers = [o.in_touch[months] for o in self.people]
             count = None if any(a is None for a in answers) else sum(bool(a) for a in answers)
             marks.append(Mark(months, count))
@@ -180,8 +181,10 @@ def event_cohorts(user: User, event_ids: Iterable[int], today: dt.date) -> dict[
             contact=meeting.contact,
             met_at=met_at,
             intention_then=meeting.intention_then,
-            followed_up=policy.followed_up_within_week(met_on, later_on),
-            in_touch={m: policy.in_touch_at(met_on, later_on, m, today) for m in policy.IN_TOUCH_MONTHS},
+            followed_up=cohort_rules.followed_up_within_week(met_on, later_on),
+            in_touch={
+                m: cohort_rules.in_touch_at(met_on, later_on, m, today) for m in cohort_rules.IN_TOUCH_MONTHS
+            },
             lasting=_lasting(meeting.contact, purpose, met_at, zone, table, today),
         )
         cohorts.setdefault((event_id, purpose), Cohort(event_id, purpose)).people.append(outcome)

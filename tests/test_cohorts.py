@@ -20,7 +20,7 @@ from django.utils import timezone
 from django.utils.html import strip_tags
 
 from accounts.choices import Circle, Intention, Purpose, Setting
-from contacts import policy
+from contacts import cohort_rules
 from contacts.actions import contact_update
 from interactions.actions import interaction_log
 from interactions.capture import CaptureInput, capture_row_correct, capture_row_save
@@ -283,7 +283,7 @@ def test_the_event_page_costs_the_same_queries_whatever_its_cohort(
     assert _numbers(html)["met"] == "6"
 
 
-# The rules (contacts.policy), without the database -------------------------------------------------------
+# The rules (contacts.cohort_rules), without the database ------------------------------------------------
 
 
 @pytest.mark.parametrize(
@@ -297,7 +297,7 @@ def test_the_event_page_costs_the_same_queries_whatever_its_cohort(
     ],
 )
 def test_months_after_keeps_the_day_or_the_months_last(day, months, expected):
-    assert policy.months_after(day, months) == expected
+    assert cohort_rules.months_after(day, months) == expected
 
 
 @pytest.mark.parametrize(
@@ -310,20 +310,20 @@ def test_months_after_keeps_the_day_or_the_months_last(day, months, expected):
     ],
 )
 def test_each_in_touch_window_runs_from_the_mark_before(months, first, last):
-    assert policy.in_touch_window(MET_ON, months) == (first, last)
+    assert cohort_rules.in_touch_window(MET_ON, months) == (first, last)
 
 
 def test_in_touch_is_unknown_until_the_window_has_passed():
-    assert policy.in_touch_at(MET_ON, [d(8, 1)], 6, d(9, 2)) is None
-    assert policy.in_touch_at(MET_ON, [d(8, 1)], 6, d(9, 3)) is True
-    assert policy.in_touch_at(MET_ON, [d(5, 1)], 6, d(9, 3)) is False
-    assert policy.in_touch_at(MET_ON, [], 1, d(4, 3)) is False
+    assert cohort_rules.in_touch_at(MET_ON, [d(8, 1)], 6, d(9, 2)) is None
+    assert cohort_rules.in_touch_at(MET_ON, [d(8, 1)], 6, d(9, 3)) is True
+    assert cohort_rules.in_touch_at(MET_ON, [d(5, 1)], 6, d(9, 3)) is False
+    assert cohort_rules.in_touch_at(MET_ON, [], 1, d(4, 3)) is False
 
 
 def test_followed_up_within_a_week_is_up_to_the_seventh_day():
-    assert policy.followed_up_within_week(MET_ON, [d(3, 9)])
-    assert not policy.followed_up_within_week(MET_ON, [d(3, 10)])
-    assert policy.followed_up_within_week(MET_ON, [MET_ON])
+    assert cohort_rules.followed_up_within_week(MET_ON, [d(3, 9)])
+    assert not cohort_rules.followed_up_within_week(MET_ON, [d(3, 10)])
+    assert cohort_rules.followed_up_within_week(MET_ON, [MET_ON])
 
 
 # The intention at the meeting (Participation.intention_then) ----------------------------------------------

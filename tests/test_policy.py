@@ -14,7 +14,7 @@ import pytest
 
 from accounts.choices import DEFAULT_CADENCE_DAYS, Circle, Intention, Purpose
 from accounts.models import DigestFrequency
-from contacts import policy
+from contacts import policy, wording
 from contacts.policy import (
     ContactFacts,
     DigestSchedule,
@@ -716,8 +716,8 @@ def test_a_touch_takes_the_interactions_local_date():
     ],
 )
 def test_due_words(due_on, words):
-    assert policy.due_words(due_on, MON) == words
+    assert wording.due_words(due_on, MON) == words
 
 
 def test_due_words_print_a_far_date_in_the_callers_style():
-    assert policy.due_words(dt.date(2025, 12, 1), MON, day=lambda d: d.strftime("%m/%d")) == "due 12/01"
+    assert wording.due_words(dt.date(2025, 12, 1), MON, day=lambda d: d.strftime("%m/%d")) == "due 12/01"

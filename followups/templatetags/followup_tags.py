@@ -9,7 +9,7 @@ from django import template
 from django.utils import timezone
 
 from accounts.templatetags.kith_dates import day, day_short
-from contacts import policy
+from contacts import wording
 from contacts.policy import Reason
 from followups.engine import GROUP_TITLES
 from followups.models import FollowUp, FollowUpState
@@ -44,7 +44,7 @@ def due_words(value: FollowUp | dt.date | None, today: object = None) -> str:
         return ""
     on = value.effective_on if isinstance(value, FollowUp) else value
     now = _today(today)
-    words = policy.due_words(on, now, day=lambda d: day_short(d) if d.year == now.year else day(d))
+    words = wording.due_words(on, now, day=lambda d: day_short(d) if d.year == now.year else day(d))
     if isinstance(value, FollowUp) and value.state == FollowUpState.SNOOZED:
         return f"snoozed, {words}"
     return words
