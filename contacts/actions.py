@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from accounts.choices import Circle, Intention
 from accounts.models import User
+from contacts.clock import contacts_refresh_clock
 from contacts.models import (
     TAG_MAX_LENGTH,
     Contact,
@@ -259,6 +260,8 @@ def contacts_bulk_change(owner: User, contact_ids: Collection[int], action: str,
         return len(changed)
     else:
         raise ValueError(f"Unknown bulk action {action!r}")
+    if action in (BulkAction.SET_INTENTION, BulkAction.SET_CIRCLE):
+        contacts_refresh_clock(Contact.objects.filter(pk__in=changed), [owner])
     contacts_cards_changed(changed)
     contacts_announce(owner, changed)
     return len(changed)

@@ -16,12 +16,14 @@ from django.db.models.functions import Lower
 from accounts.choices import MAX_CADENCE_DAYS, Circle, Intention
 from accounts.dates import EARLIEST_YEAR, LATEST_YEAR
 from accounts.pages import url_with_id
+from contacts.clock import CLOCK_FIELDS, CLOCK_INPUTS, OwnerSettings, clock_fill
 from contacts.text import casefold_key, search_text_from
 
 TAG_MAX_LENGTH = 50
 # str.casefold() turns one character into at most three ("ﬃ" -> "ffi"), so a folded copy is at most three
 # times as long as its value.
 _FOLD_GROWTH = 3
+_CLOCK_INPUTS = frozenset(CLOCK_INPUTS)
 
 
 # django-stubs types a field by what it stores and reads (CharField[str, str]), a subscript Django's own
@@ -120,12 +122,14 @@ class Tag(models.Model):
 
 class ContactQuerySet(models.QuerySet["Contact"]):
     def bulk_create(self, objs: Iterable[Contact], *args: Any, **kwargs: Any) -> list[Contact]:
-        """Fill each contact's search text from its own fields, as save() would. Tags added afterwards
-        through the m2m table in bulk need `contacts_refresh_search_text`."""
+        """Fill each contact's search text and clock state from its own fields, as save() would. Tags added
+        afterwards through the m2m table in bulk need `contacts_refresh_search_text`."""
         objs = list(objs)
+        owners = OwnerSettings()
         for contact in objs:
             if not contact.search_text:
                 contact.search_text = contact.build_search_text([])
+            owners.fill(contact)
         return super().bulk_create(objs, *args, **kwargs)
 
 
@@ -196,6 +200,23 @@ class Contact(models.Model):
     # cadence instead of at once (contacts.policy.imported_clock_due); transfer.writing sets both.
     imported_on = models.DateField(null=True, blank=True, editable=False)
     import_position = models.FloatField(null=True, blank=True, editable=False)
+    # The clocks as dates (contacts.policy.ClockState), so that the dashboards and the health filter read an
+    # index range instead of working out every contact's clocks: per purpose the cadence, the last day the
+    # clock is recent and the first day it is lapsed, and the days the contact's health (the clocks its
+    # intention keeps) turns fading and lapsed. None only before the first write. Written with the rows
+    # they are made of, by contacts.clock (save(), bulk_create, the timeline summary, bulk changes,
+    # settings, imports, merges, restores); tests/test_clock_state.py checks them against the policy after
+    # random sequences of writes.
+    personal_clock_cadence = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
+    personal_clock_due_on = models.DateField(null=True, blank=True, editable=False)
+    personal_clock_lapsed_on = models.DateField(null=True, blank=True, editable=False)
+    professional_clock_cadence = models.PositiveSmallIntegerField(null=True, blank=True, editable=False)
+    professional_clock_due_on = models.DateField(null=True, blank=True, editable=False)
+    professional_clock_lapsed_on = models.DateField(null=True, blank=True, editable=False)
+    health_fading_on = models.DateField(null=True, blank=True, editable=False)
+    health_lapsed_on = models.DateField(null=True, blank=True, editable=False)
+    # policy.is_drifting of the intention and `recent_purposes`, kept with the clock state.
+    drifting = models.BooleanField(default=False, editable=False)
     # Name, company, job title, notes and tag names, folded by contacts.text (lower case, no accents), so
     # that one substring test finds "Ñúñez" from "nunez" on every database. save() and the tag receivers in
     # contacts.receivers keep it in step; `contacts_refresh_search_text` rebuilds it after bulk writes. On
@@ -253,13 +274,62 @@ class Contact(models.Model):
             models.Index(fields=["owner", "last_interaction_at"], name="contact_owner_last"),
             # Contacts list sorted by due date.
             models.Index(fields=["owner", "next_followup_on"], name="contact_owner_due"),
+            # The dashboards (dashboards.queries): per purpose, each circle's people and who is most
+            # overdue per cadence by an ordered range, and the counts by health, circle and clock from the
+            # index alone.
+            *(
+                models.Index(
+                    fields=[
+                        "owner",
+                        "circle",
+                        f"{purpose}_clock_cadence",
+                        f"{purpose}_clock_due_on",
+                        "health_fading_on",
+                        "health_lapsed_on",
+                        "reminders_paused",
+                    ],
+                    condition=Q(archived_at__isnull=True, intention__in=[purpose, Intention.BOTH]),
+                    name=f"contact_{purpose}_clock",
+                )
+                for purpose in ("personal", "professional")
+            ),
+            # Which cadences the owner set by hand (few contacts have one): the dashboards look for the most
+            # overdue per cadence.
+            *(
+                models.Index(
+                    fields=["owner", f"{purpose}_cadence_days"],
+                    condition=Q(**{f"{purpose}_cadence_days__isnull": False}),
+                    name=f"contact_{purpose[:4]}_cadence_set",
+                )
+                for purpose in ("personal", "professional")
+            ),
+            # The dashboards' drift: who drifts, by name.
+            models.Index(
+                "owner",
+                "intention",
+                Lower("display_name"),
+                condition=Q(drifting=True, archived_at__isnull=True),
+                name="contact_drifting",
+            ),
+            # The few contacts that get no reminders, which the dashboards' follow-up counts leave out.
+            models.Index(
+                fields=["owner", "id"],
+                condition=Q(archived_at__isnull=False) | Q(reminders_paused=True),
+                name="contact_inactive",
+            ),
+            # The contacts list's "New from your phone": the few cards a phone made, waiting for an intention.
+            models.Index(fields=["owner"], condition=Q(new_from_phone=True), name="contact_new_from_phone"),
+            # The health filter of the contacts list and the dashboards' health lists.
+            models.Index(fields=["owner", "health_lapsed_on"], name="contact_owner_lapsed"),
+            models.Index(fields=["owner", "health_fading_on"], name="contact_owner_fading"),
         ]
 
     def __str__(self) -> str:
         return self.display_name
 
     def save(self, *args: Any, **kwargs: Any) -> None:
-        """Save, keeping `search_text` in step with the fields it is made of."""
+        """Save, keeping `search_text` and the clock state (contacts.clock) in step with the fields they are
+        made of."""
         if self.pk is None:
             tag_names: Iterable[str] = []
         elif "tags" in getattr(self, "_prefetched_objects_cache", {}):
@@ -270,6 +340,10 @@ class Contact(models.Model):
         update_fields = kwargs.get("update_fields")
         if update_fields is not None:
             kwargs["update_fields"] = {*update_fields, "search_text"}
+        if update_fields is None or not _CLOCK_INPUTS.isdisjoint(update_fields):
+            clock_fill(self, self.owner.cadence_table(), self.owner.zone)
+            if update_fields is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], *CLOCK_FIELDS}
         super().save(*args, **kwargs)
         card_changes_record(self.owner_id, [self.card_name])
 

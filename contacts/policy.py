@@ -1,6 +1,6 @@
 """The follow-up policy (PRODUCT.md, "The rules, with their numbers"): clocks, due dates, health, overdue
-score, drift, lasting, an event's cohort, the digest schedule and how a due date is worded on pages ("3 weeks
-late", "due Friday"), as pure functions over plain values.
+score, the clock state stored on each contact, drift, lasting, and the digest schedule, as pure functions
+over plain values. How a due date is worded ("3 weeks late") is contacts.wording's.
 
 Nothing here queries the database or reads the clock. Callers pass `today` (the user's local date) or `now`
 (an aware datetime), and turn rows into plain values with `ContactFacts.from_contact` and
@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import calendar
 import datetime as dt
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from django.db import models
@@ -26,8 +26,33 @@ from django.db import models
 from accounts.choices import Intention, Purpose, intention_purposes
 from accounts.dates import moment_clamp
 
-if TYPE_CHECKING:
-    from contacts.models import Contact
+
+class ContactLike(Protocol):
+    """What the policy reads of a contact (contacts.models.Contact has it). A protocol, not an import: the
+    models module imports the clock code that asks this module."""
+
+    @property
+    def intention(self) -> str: ...
+    @property
+    def circle(self) -> str: ...
+    @property
+    def created_at(self) -> dt.datetime: ...
+    @property
+    def personal_cadence_days(self) -> int | None: ...
+    @property
+    def professional_cadence_days(self) -> int | None: ...
+    @property
+    def reminders_paused(self) -> bool: ...
+    @property
+    def archived_at(self) -> dt.datetime | None: ...
+    @property
+    def birthday_month(self) -> int | None: ...
+    @property
+    def birthday_day(self) -> int | None: ...
+    @property
+    def imported_on(self) -> dt.date | None: ...
+    @property
+    def import_position(self) -> float | None: ...
 
 
 class InteractionLike(Protocol):
@@ -109,7 +134,7 @@ class ContactFacts:
     import_position: float | None = None
 
     @classmethod
-    def from_contact(cls, contact: Contact, zone: dt.tzinfo) -> ContactFacts:
+    def from_contact(cls, contact: ContactLike, zone: dt.tzinfo) -> ContactFacts:
         """Read a Contact's own fields (no query); its creation date is taken in the user's `zone`."""
         return cls(
             intention=contact.intention,
@@ -383,55 +408,72 @@ def dues_most_overdue_first(dues: Iterable[Due], today: dt.date) -> list[Due]:
     return sorted(dues, key=lambda d: overdue_rank_key(d.overdue_score(today), d.due_on))
 
 
-# Due wording ----------------------------------------------------------------------------------------------
-
-WEEKDAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
-_MONTH_ABBREVIATIONS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
-# Up to this many days ahead a follow-up is due on a weekday name ("due Friday"): a week ahead would repeat
-# today's name.
-DUE_WEEKDAY_DAYS = 6
-# Up to this many days ahead it is due "in N days" or "in N weeks"; beyond, on a date.
-DUE_RELATIVE_DAYS = 41
+# The clock state stored on each contact -------------------------------------------------------------------
 
 
-def _count(number: int, unit: str) -> str:
-    return f"{number} {unit}" if number == 1 else f"{number} {unit}s"
+@dataclass(frozen=True, slots=True)
+class ClockDates:
+    """One clock as the days its health turns, so that a contact can store it and a dashboard can find who
+    is fading, lapsed or overdue by a range of an index instead of working out every clock each time.
+    `health(clock_elapsed, cadence)` is recent up to and including `due_on` (the day the elapsed days reach
+    the cadence), fading until `lapsed_on` and lapsed from it."""
+
+    cadence: int
+    due_on: dt.date
+    lapsed_on: dt.date
+
+    def health(self, today: dt.date) -> Health:
+        if today <= self.due_on:
+            return Health.RECENT
+        return Health.FADING if today < self.lapsed_on else Health.LAPSED
+
+    def overdue_score(self, today: dt.date) -> float:
+        """`overdue_score` of the clock on `today`: within one cadence, the earlier due date ranks higher."""
+        return overdue_score((today - self.due_on).days + self.cadence, self.cadence)
 
 
-def _day_month(day: dt.date, today: dt.date) -> str:
-    """The day as "12 Jan", with the year when it is not this year's."""
-    text = f"{day.day} {_MONTH_ABBREVIATIONS[day.month - 1]}"
-    return text if day.year == today.year else f"{text} {day.year}"
+@dataclass(frozen=True, slots=True)
+class ClockState:
+    """A contact's two clocks as dates, and the days its health turns fading and lapsed: the earliest of the
+    clocks its intention keeps (`clock_purposes`). A clock the intention does not keep still says how long
+    since an interaction of that purpose, which an event's lasting relationships ask of anyone met there."""
+
+    personal: ClockDates
+    professional: ClockDates
+    fading_on: dt.date
+    lapsed_on: dt.date
+
+    def clock(self, purpose: str) -> ClockDates:
+        return self.personal if purpose == Purpose.PERSONAL else self.professional
+
+    def health(self, today: dt.date) -> Health:
+        if today < self.fading_on:
+            return Health.RECENT
+        return Health.FADING if today < self.lapsed_on else Health.LAPSED
 
 
-def due_words(due_on: dt.date, today: dt.date, *, day: Callable[[dt.date], str] | None = None) -> str:
-    """When a follow-up is due, in words, never as a ratio: "3 weeks late", "2 days late", "due today", "due
-    tomorrow", "due Friday" (within the next 6 days), "due in 3 weeks", "due 12 Jan" beyond.
+def clock_dates(
+    contact: ContactFacts, purpose: str, last_on: Mapping[str, dt.date | None], table: CadenceTable
+) -> ClockDates:
+    """The clock of `purpose` as dates: from its last reset (`clock_elapsed`), one cadence is recent, the
+    next one fading."""
+    since = last_on.get(purpose) or contact.created_on
+    cadence = cadence_for(contact, purpose, table)
+    return ClockDates(cadence, since + dt.timedelta(days=cadence), since + dt.timedelta(days=2 * cadence + 1))
 
-    Lateness is counted in the largest unit that fits, rounded down: days up to 13, weeks up to 59 days,
-    months (of 30 days) up to a year, then years. `day` prints a date further ahead in the user's date style
-    (a page passes its date filter); the default is "12 Jan", with the year when it is not this year's."""
-    days = (due_on - today).days
-    if days < 0:
-        late = -days
-        if late < 14:
-            return f"{_count(late, 'day')} late"
-        if late < 60:
-            return f"{_count(late // 7, 'week')} late"
-        if late < 365:
-            return f"{_count(min(late // 30, 11), 'month')} late"
-        return f"{_count(late // 365, 'year')} late"
-    if days == 0:
-        return "due today"
-    if days == 1:
-        return "due tomorrow"
-    if days <= DUE_WEEKDAY_DAYS:
-        return f"due {WEEKDAY_NAMES[due_on.weekday()]}"
-    if days < 14:
-        return f"due in {days} days"
-    if days <= DUE_RELATIVE_DAYS:
-        return f"due in {days // 7} weeks"
-    return f"due {day(due_on) if day is not None else _day_month(due_on, today)}"
+
+def clock_state(
+    contact: ContactFacts, last_on: Mapping[str, dt.date | None], table: CadenceTable
+) -> ClockState:
+    """What a contact stores of its clocks (see ClockState); every intention keeps at least one clock."""
+    clocks = {p: clock_dates(contact, p, last_on, table) for p in Purpose.values}
+    kept = [clocks[p] for p in clock_purposes(contact.intention)]
+    return ClockState(
+        personal=clocks[Purpose.PERSONAL],
+        professional=clocks[Purpose.PROFESSIONAL],
+        fading_on=min(c.due_on for c in kept) + dt.timedelta(days=1),
+        lapsed_on=min(c.lapsed_on for c in kept),
+    )
 
 
 # Drift and lasting ----------------------------------------------------------------------------------------
@@ -453,45 +495,6 @@ def is_lasting(met_on: dt.date, later_on: Iterable[dt.date], cadence: int, today
     if len(later) < LASTING_MIN_LATER_INTERACTIONS:
         return False
     return (today - max(later)).days <= 2 * cadence
-
-
-# An event's cohort: who was followed up within a week, and who was still in touch months later. The dates
-# passed in (`later_on`) are the local dates of the person's interactions of the meeting's purpose from the
-# meeting on, the meeting itself left out.
-FOLLOWED_UP_DAYS = 7
-IN_TOUCH_MONTHS = (1, 3, 6, 12)
-
-
-def months_after(day: dt.date, months: int) -> dt.date:
-    """The same day `months` calendar months later; a day the month lacks is its last (31 Jan -> 28 Feb)."""
-    year, month = divmod(day.month - 1 + months, 12)
-    year += day.year
-    month += 1
-    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
-
-
-def followed_up_within_week(met_on: dt.date, later_on: Iterable[dt.date]) -> bool:
-    """An interaction of the meeting's purpose in the FOLLOWED_UP_DAYS days after the meeting."""
-    last = met_on + dt.timedelta(days=FOLLOWED_UP_DAYS)
-    return any(met_on <= day <= last for day in later_on)
-
-
-def in_touch_window(met_on: dt.date, months: int) -> tuple[dt.date, dt.date]:
-    """The days (first and last, both included) that count for "in touch at `months` months": from the mark
-    before it (the meeting for the first) to this one, so at 6 months an interaction in months 4 to 6."""
-    earlier = [m for m in IN_TOUCH_MONTHS if m < months]
-    first = months_after(met_on, earlier[-1]) + dt.timedelta(days=1) if earlier else met_on
-    return first, months_after(met_on, months)
-
-
-def in_touch_at(met_on: dt.date, later_on: Iterable[dt.date], months: int, today: dt.date) -> bool | None:
-    """Whether the person met on `met_on` was still in touch at `months` months (an interaction of the
-    meeting's purpose in `in_touch_window`); None until that window has passed, since a mark not reached yet
-    is unknown, not a no."""
-    first, last = in_touch_window(met_on, months)
-    if today <= last:
-        return None
-    return any(first <= day <= last for day in later_on)
 
 
 # The digest schedule --------------------------------------------------------------------------------------

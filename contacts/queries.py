@@ -1,8 +1,8 @@
 """Read-side queries over contacts: search, the health filter in SQL, the contacts list and duplicate lookup.
 
-Health is defined once, in `contacts.policy.contact_health`. The list filters by health in SQL (a Python pass
-over every contact would not page), so `contacts_annotate_health` computes the same thing as an annotation,
-and `tests/test_contacts_list.py` proves the two agree over a grid of cases.
+Health is defined once, in `contacts.policy`. The list filters by health in SQL (a Python pass over every
+contact would not page) from the dates each contact stores (contacts.clock), and `tests/test_contacts_list.py`
+proves the filter and `contacts.policy.contact_health` agree over a grid of cases.
 """
 
 from __future__ import annotations
@@ -12,131 +12,31 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import reduce
 from operator import or_
-from typing import TYPE_CHECKING, TypedDict
 
 from django.db.models import (
-    Case,
-    Expression,
-    ExpressionWrapper,
     F,
-    FloatField,
-    Func,
-    IntegerField,
     Q,
     QuerySet,
-    Value,
-    When,
 )
 from django.db.models.expressions import Combinable
-from django.db.models.functions import Cast, Coalesce, Greatest, Lower, TruncDate
-from django.db.models.lookups import LessThanOrEqual
+from django.db.models.functions import Lower
 
-from accounts.choices import Circle, Intention, Purpose
+from accounts.choices import Purpose
 from accounts.models import User
 from contacts.models import Contact, EmailAddress
-from contacts.policy import HEALTH_RANK, CadenceTable, ContactFacts, Health, contact_health, local_date
+from contacts.policy import CadenceTable, ContactFacts, Health, contact_health, local_date
 from contacts.text import casefold_key, fold_words, names_similar, search_words
 
-if TYPE_CHECKING:
-    from django_stubs_ext import WithAnnotations
 
-_EPOCH = dt.date(1970, 1, 1)
-
-
-class DayNumber(Func):
-    """Days from 1970-01-01 to a date expression, so that SQL subtracts dates the same way on SQLite and
-    PostgreSQL (the only two databases Kith runs on)."""
-
-    arity = 1
-    output_field = IntegerField()
-
-    def as_sqlite(self, compiler, connection, **extra):
-        # julianday() of a 'YYYY-MM-DD' date is n + 0.5 exactly, so the difference is a whole number.
-        return self.as_sql(
-            compiler, connection, template="CAST(julianday(%(expressions)s) - 2440587.5 AS INTEGER)", **extra
-        )
-
-    def as_postgresql(self, compiler, connection, **extra):
-        return self.as_sql(compiler, connection, template="(%(expressions)s - DATE '1970-01-01')", **extra)
-
-
-def _clock_rank(purpose: str, table: CadenceTable, zone: dt.tzinfo, today: dt.date) -> Expression:
-    """0, 1 or 2 (recent, fading, lapsed) for one clock, as policy.health(clock_elapsed(), cadence_for())
-    computes it: days from the local date of the last interaction of `purpose` (or of the contact's creation)
-    to `today`, against the contact's own cadence or the user's default for its circle."""
-    last = "last_personal_at" if purpose == Purpose.PERSONAL else "last_professional_at"
-    since = TruncDate(Coalesce(F(last), F("created_at")), tzinfo=zone)
-    elapsed = Value((today - _EPOCH).days) - DayNumber(since)
-    by_circle = Case(
-        *(When(circle=circle, then=Value(table[purpose][circle])) for circle in Circle.values),
-        output_field=IntegerField(),
-    )
-    cadence = Coalesce(F(f"{purpose}_cadence_days"), by_circle, output_field=IntegerField())
-    return Case(
-        When(LessThanOrEqual(elapsed, cadence), then=Value(HEALTH_RANK[Health.RECENT])),
-        When(LessThanOrEqual(elapsed, cadence * 2), then=Value(HEALTH_RANK[Health.FADING])),
-        default=Value(HEALTH_RANK[Health.LAPSED]),
-        output_field=IntegerField(),
-    )
-
-
-def contacts_annotate_clock(
-    contacts: QuerySet[Contact], user: User, purpose: str, today: dt.date
-) -> QuerySet[Contact]:
-    """Annotate one clock of `purpose` as the policy computes it: `clock_elapsed` (days since the last
-    interaction of that purpose, or since the contact's creation), `clock_cadence`, `clock_rank` (0 recent,
-    1 fading, 2 lapsed) and `overdue_score`, policy.overdue_score in SQL (max(elapsed - cadence, 0) /
-    cadence). The dashboards rank who needs attention by it; tests/test_dashboards.py proves it agrees."""
-    table, zone = user.cadence_table(), user.zone
-    last = "last_personal_at" if purpose == Purpose.PERSONAL else "last_professional_at"
-    since = TruncDate(Coalesce(F(last), F("created_at")), tzinfo=zone)
-    by_circle = Case(
-        *(When(circle=circle, then=Value(table[purpose][circle])) for circle in Circle.values),
-        output_field=IntegerField(),
-    )
-    contacts = contacts.annotate(
-        clock_elapsed=ExpressionWrapper(
-            Value((today - _EPOCH).days) - DayNumber(since), output_field=IntegerField()
-        ),
-        clock_cadence=Coalesce(F(f"{purpose}_cadence_days"), by_circle, output_field=IntegerField()),
-    )
-    return contacts.annotate(
-        clock_rank=_clock_rank(purpose, table, zone, today),
-        overdue_score=Case(
-            When(
-                clock_elapsed__gt=F("clock_cadence"),
-                then=Cast(F("clock_elapsed") - F("clock_cadence"), FloatField())
-                / Cast(F("clock_cadence"), FloatField()),
-            ),
-            default=Value(0.0),
-            output_field=FloatField(),
-        ),
-    )
-
-
-class HealthRankAnnotation(TypedDict):
-    """What `contacts_annotate_health` adds to each contact, for the type checker."""
-
-    health_rank: int
-
-
-def contacts_annotate_health(
-    contacts: QuerySet[Contact], user: User, today: dt.date
-) -> QuerySet[WithAnnotations[Contact, HealthRankAnnotation]]:
-    """Annotate `health_rank` (0 recent, 1 fading, 2 lapsed): the personal clock for a personal contact, the
-    professional clock for a professional one, the worse of the two for `both`. `today` is the user's
-    local date; days are counted in the user's time zone, like the policy."""
-    table, zone = user.cadence_table(), user.zone
-    personal = _clock_rank(Purpose.PERSONAL, table, zone, today)
-    professional = _clock_rank(Purpose.PROFESSIONAL, table, zone, today)
-    return contacts.annotate(
-        health_rank=Case(
-            When(intention=Intention.PERSONAL, then=personal),
-            When(intention=Intention.PROFESSIONAL, then=professional),
-            default=Greatest(personal, professional),
-            output_field=IntegerField(),
-        )
-    )
+def contacts_health_filter(contacts: QuerySet[Contact], health: str, today: dt.date) -> QuerySet[Contact]:
+    """The contacts whose health on `today` (the user's local date) is `health`, read from the dates each
+    contact stores (contacts.clock; contacts.policy.ClockState.health), through the indexes
+    contact_owner_fading and contact_owner_lapsed."""
+    if health == Health.RECENT:
+        return contacts.filter(health_fading_on__gt=today)
+    if health == Health.FADING:
+        return contacts.filter(health_fading_on__lte=today, health_lapsed_on__gt=today)
+    return contacts.filter(health_lapsed_on__lte=today)
 
 
 def contact_health_on(contact: Contact, table: CadenceTable, zone: dt.tzinfo, today: dt.date) -> Health:
@@ -220,9 +120,7 @@ def contacts_listed(user: User, filters: ContactFilters, today: dt.date) -> Quer
     if filters.tag_id is not None:
         contacts = contacts.filter(tags__id=filters.tag_id)
     if filters.health:
-        contacts = contacts_annotate_health(contacts, user, today).filter(
-            health_rank=HEALTH_RANK[Health(filters.health)]
-        )
+        contacts = contacts_health_filter(contacts, Health(filters.health), today)
     by_name: list[str | Combinable] = [Lower("display_name"), "id"]
     if filters.sort == Sort.LAST:
         order = [F("last_interaction_at").desc(nulls_last=True), *by_name]

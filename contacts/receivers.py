@@ -3,7 +3,8 @@
 A contact's own fields are folded by Contact.save(); tag names reach it from here: a tag added to or removed
 from contacts (either side of the relation), renamed, or deleted; the same changes are noted in the cards'
 change log (`CardChange`) for phones syncing the address books. The E.164 form of the user's phone numbers
-is worked out again here when their phone region changes.
+is worked out again here when their phone region changes, and every contact's stored clock state
+(contacts.clock) when their time zone or a cadence default does.
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from django.db.models.signals import m2m_changed, post_delete, post_save, pre_de
 from django.dispatch import receiver
 
 from accounts.models import User
-from accounts.signals import settings_changed
+from accounts.signals import PLANNING_FIELDS, settings_changed
+from contacts.clock import contacts_refresh_clock
 from contacts.models import Contact, Tag, contacts_cards_changed, contacts_refresh_search_text
 from contacts.phones import phones_renormalise
 
@@ -65,3 +67,10 @@ def tag_deleted(sender: Any, instance: Tag, **kwargs: Any) -> None:
 def phone_region_changed(sender: Any, user: User, changed: frozenset[str], **kwargs: Any) -> None:
     if "phone_region" in changed:
         phones_renormalise(user)
+
+
+@receiver(settings_changed, dispatch_uid="contacts_clock_settings")
+def clock_settings_changed(sender: Any, user: User, changed: frozenset[str], **kwargs: Any) -> None:
+    """A new time zone moves every local date, a new cadence default every clock of that circle."""
+    if not PLANNING_FIELDS.isdisjoint(changed):
+        contacts_refresh_clock(Contact.objects.filter(owner=user), [user])

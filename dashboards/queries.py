@@ -3,9 +3,10 @@ relationships, and drift. Interactions per month are counted in dashboards.count
 
 Each dashboard is one purpose: Friendships looks at `personal` and `both` contacts and personal interactions,
 Network at `professional` and `both` contacts and professional interactions. The rules (health, overdue
-score, drift, lasting) are contacts.policy's; where a number is computed in SQL for speed
-(`contacts.queries.contacts_annotate_clock`, `contacts_annotate_health`), tests/test_dashboards.py proves SQL
-and policy agree.
+score, drift, lasting) are contacts.policy's. Each contact stores its clocks as the dates its health turns
+(contacts.clock, written with the rows they are made of), so health, who is overdue and how much are read
+from ranges of indexes on those dates; tests/test_dashboards.py and tests/test_clock_state.py check the
+result against the policy.
 
 Every query is filtered by owner and the number of queries does not grow with the data: counts are grouped
 in SQL, lists are capped in SQL (ORDER BY ... LIMIT), and drift and lasting relationships read each contact's
@@ -16,13 +17,13 @@ interactions.actions.contacts_refresh_last_seen) instead of its timeline.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlencode
 
 from django.db import connection
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.db.models.functions import Lower
 from django.urls import reverse
 
@@ -31,10 +32,9 @@ from accounts.models import User
 from accounts.pages import url_with_id
 from contacts import policy
 from contacts.models import Contact
-from contacts.policy import HEALTH_RANK, CadenceTable, Health
-from contacts.queries import contacts_annotate_clock, contacts_annotate_health
+from contacts.policy import HEALTH_RANK, Health
 from followups.models import OPEN_STATES, FollowUp, FollowUpState
-from interactions.models import Kind
+from interactions.models import Event, Interaction, Kind, Participation
 
 # Lists of people are capped (PRODUCT.md, "Screens"); the rest is a link to the filtered contacts list.
 LIST_CAP = 20
@@ -64,38 +64,21 @@ def dashboard_people(user: User, purpose: str) -> QuerySet[Contact]:
     )
 
 
-# A compiled statement: its SQL and the parameters cursor.execute runs it with.
+# A statement: its SQL and the parameters cursor.execute runs it with.
 type Statement = tuple[str, Sequence[Any]]
 
-# Compiled statements: the clock and health in SQL are large expression trees, and compiling them costs more
-# than running them (tens of milliseconds a dashboard). Their SQL depends only on what the key holds (the
-# user, purpose, local date, time zone and cadence defaults), so each process keeps the compiled statement
-# for a while and runs it again with its parameters.
-_COMPILED: dict[tuple[object, ...], Statement] = {}
-_COMPILED_MAX = 512
 
-
-def _table_key(table: CadenceTable) -> tuple[tuple[str, tuple[tuple[str, int], ...]], ...]:
-    return tuple((purpose, tuple(sorted(days.items()))) for purpose, days in sorted(table.items()))
-
-
-def _statement_key(name: str, user: User, purpose: str, today: dt.date) -> tuple[object, ...]:
-    """What a clock statement's SQL depends on (see _COMPILED)."""
-    return (name, user.pk, purpose, today, user.time_zone, _table_key(user.cadence_table()))
-
-
-def _statement_rows(key: tuple[object, ...], build: Callable[[], Statement]) -> list[dict[str, Any]]:
-    """The rows of the statement `build` makes, as dicts, building it only when `key` is new."""
-    key = (connection.vendor, *key)
-    compiled = _COMPILED.get(key)
-    if compiled is None:
-        if len(_COMPILED) >= _COMPILED_MAX:
-            _COMPILED.clear()
-        compiled = _COMPILED[key] = build()
+def _statement_rows(statement: Statement) -> list[dict[str, Any]]:
+    """The rows of a statement, as dicts."""
     with connection.cursor() as cursor:
-        cursor.execute(*compiled)
+        cursor.execute(*statement)
         names = [column[0] for column in cursor.description]
         return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+def _day(value: dt.date | str) -> dt.date:
+    """A date column read by a raw cursor: SQLite gives its text."""
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
 
 
 # Follow-ups due ---------------------------------------------------------------------------------------------
@@ -103,28 +86,26 @@ def _statement_rows(key: tuple[object, ...], build: Callable[[], Statement]) -> 
 
 def followups_due_counts(user: User, purpose: str, today: dt.date) -> tuple[int, int]:
     """Open follow-ups of `purpose` due today and overdue, as on the Due page: of active contacts, a snoozed
-    one from the end of its snooze."""
-    waiting = [FollowUpState.SCHEDULED, FollowUpState.SENT]
-    counts = (
-        # contact__owner is implied, and lets the planner read the contacts through the owner's index.
-        FollowUp.objects.filter(owner=user, contact__owner=user, purpose=purpose, state__in=OPEN_STATES)
-        # Only what has come due: the rest of the open follow-ups are counted by neither number.
-        .filter(Q(due_on__lte=today) | Q(state=FollowUpState.SNOOZED, snoozed_until__lte=today))
-        .active()
-        .aggregate(
-            due=Count(
-                "pk",
-                filter=Q(state__in=waiting, due_on=today)
-                | Q(state=FollowUpState.SNOOZED, snoozed_until=today),
-            ),
-            overdue=Count(
-                "pk",
-                filter=Q(state__in=waiting, due_on__lt=today)
-                | Q(state=FollowUpState.SNOOZED, snoozed_until__lt=today),
-            ),
-        )
+    one from the end of its snooze.
+
+    Counted from the follow-ups' own indexes (followup_waiting for those scheduled or sent, read without
+    the table; followup_snooze_ends for the snoozed), leaving out the few of archived or paused contacts
+    (contact_inactive) by id, rather than joining every follow-up to its contact."""
+    inactive = Contact.objects.filter(owner=user).filter(
+        Q(archived_at__isnull=False) | Q(reminders_paused=True)
     )
-    return counts["due"], counts["overdue"]
+    followups = FollowUp.objects.filter(owner=user, purpose=purpose).exclude(
+        contact_id__in=inactive.values("pk")
+    )
+    waiting = followups.filter(
+        state__in=[FollowUpState.SCHEDULED, FollowUpState.SENT], due_on__lte=today
+    ).aggregate(
+        due=Count("due_on", filter=Q(due_on=today)), overdue=Count("due_on", filter=Q(due_on__lt=today))
+    )
+    snoozed = followups.filter(state=FollowUpState.SNOOZED, snoozed_until__lte=today).aggregate(
+        due=Count("pk", filter=Q(snoozed_until=today)), overdue=Count("pk", filter=Q(snoozed_until__lt=today))
+    )
+    return waiting["due"] + snoozed["due"], waiting["overdue"] + snoozed["overdue"]
 
 
 # People: who needs attention, health and circles ------------------------------------------------------------
@@ -145,17 +126,19 @@ class Person:
     overdue_score: float = 0.0
 
     @classmethod
-    def from_row(cls, row: dict[str, Any]) -> Person:
-        """A person from a row of the people statement (_PEOPLE_COLUMNS)."""
+    def from_row(cls, row: dict[str, Any], today: dt.date) -> Person:
+        """A person from a row of the people statement, with the dashboard's clock as the policy reads it
+        from the stored dates."""
+        clock = policy.ClockDates(row["cadence"], _day(row["due_on"]), _day(row["lapsed_on"]))
         return cls(
-            pk=row["pk"],
+            pk=row["id"],
             display_name=row["display_name"],
             circle=row["circle"],
             intention=row["intention"],
             reminders_paused=bool(row["reminders_paused"]),
-            clock_elapsed=row["clock_elapsed"],
-            clock_cadence=row["clock_cadence"],
-            overdue_score=float(row["overdue_score"]),
+            clock_elapsed=(today - clock.due_on).days + clock.cadence,
+            clock_cadence=clock.cadence,
+            overdue_score=clock.overdue_score(today),
         )
 
     def get_absolute_url(self) -> str:
@@ -221,72 +204,99 @@ class PeopleOverview:
 
 # The lists the people statement returns, by the number in its first column.
 _HEALTH_LIST = dict(enumerate(HEALTH_RANK.values()))
-_CIRCLE_LIST = {len(_HEALTH_LIST) + i: circle for i, circle in enumerate(Circle.values)}
-_ATTENTION_LIST = len(_HEALTH_LIST) + len(_CIRCLE_LIST)
+_CIRCLE_OVERDUE = {len(_HEALTH_LIST) + i: circle for i, circle in enumerate(Circle.values)}
+_CIRCLE_BY_NAME = {
+    len(_HEALTH_LIST) + len(Circle.values) + i: circle for i, circle in enumerate(Circle.values)
+}
+_ATTENTION_LIST = len(_HEALTH_LIST) + 2 * len(Circle.values)
 _COUNTS = _ATTENTION_LIST + 1
-_PEOPLE_COLUMNS = [
-    "pk",
-    "display_name",
-    "circle",
-    "intention",
-    "reminders_paused",
-    "health_rank",
-    "clock_elapsed",
-    "clock_cadence",
-    "overdue_score",
-]
 
 
-_NULL_INT = "CAST(NULL AS BIGINT)"
+def health_conditions(today: dt.date) -> dict[int, tuple[str, list[Any]]]:
+    """Per health rank, the SQL condition on a contact's stored dates (ClockState.health) and its
+    parameters: the dashboards' health lists and the contacts list's health filter."""
+    day = connection.ops.adapt_datefield_value(today)
+    return {
+        HEALTH_RANK[Health.RECENT]: ("health_fading_on > %s", [day]),
+        HEALTH_RANK[Health.FADING]: ("health_fading_on <= %s AND health_lapsed_on > %s", [day, day]),
+        HEALTH_RANK[Health.LAPSED]: ("health_lapsed_on <= %s", [day]),
+    }
 
 
-def _people_statement(people: QuerySet[Contact]) -> Statement:
-    """One statement for everything people_overview shows. The people, with their clock and health worked
-    out once (a materialised CTE), then, glued with UNION ALL: each capped list as its own ORDER BY ...
-    LIMIT (a top-N sort, far cheaper than numbering every row with window functions) and the grouped
-    counts. The first column says which list a row belongs to (_HEALTH_LIST, _CIRCLE_LIST,
-    _ATTENTION_LIST, or _COUNTS for a count row)."""
-    inner, params = (
-        people.annotate(sort_name=Lower("display_name"))
-        .values(*_PEOPLE_COLUMNS, "sort_name")
+def _cadences(user: User, purpose: str) -> dict[str, list[int]]:
+    """Per circle, the cadences a clock of `purpose` can have there: the user's default for the circle and
+    every cadence set by hand on a contact (one query through contact_*_cadence_set)."""
+    column = f"{purpose}_cadence_days"
+    chosen = set(
+        Contact.objects.filter(owner=user, **{f"{column}__isnull": False})
+        .values_list(column, flat=True)
+        .distinct()
         .order_by()
-        .query.sql_with_params()
     )
-    columns = ", ".join(_PEOPLE_COLUMNS)
-    by_name = "sort_name, pk"
-    most_overdue = f"overdue_score DESC, {by_name}"
-    lists: list[tuple[int, str, str, object]] = [
-        *((n, "health_rank = %s", by_name, rank) for n, rank in _HEALTH_LIST.items()),
-        *((n, "circle = %s", most_overdue, circle) for n, circle in _CIRCLE_LIST.items()),
-        (_ATTENTION_LIST, "overdue_score > %s AND NOT reminders_paused", most_overdue, 0),
-    ]
-    parts, outer = [], []
-    for number, where, order, value in lists:
+    table = user.cadence_table()[purpose]
+    return {circle: sorted({table[circle], *chosen}) for circle in Circle.values}
+
+
+def _people_statement(user: User, purpose: str, today: dt.date) -> Statement:
+    """One statement for everything people_overview shows, glued with UNION ALL; the first column says
+    which list a row belongs to. Each part is a range of an index over the stored clock state
+    (contacts.clock), so its cost follows what it shows, not the number of contacts:
+    - each health list: the first LIST_CAP by name (contact_owner_name, or a range of contact_owner_fading /
+      contact_owner_lapsed, as the planner finds cheaper);
+    - the most overdue of a circle: overdue scores of one cadence rank as their due dates, so per circle
+      and cadence the LIST_CAP earliest due dates (contact_<purpose>_clock), merged in Python; the rest
+      of the circle by name;
+    - who needs attention: the same, without paused contacts;
+    - the counts per circle and health from the index alone."""
+    table = connection.ops.quote_name(Contact._meta.db_table)
+    cadence, due, lapsed = (f"{purpose}_clock_{part}" for part in ("cadence", "due_on", "lapsed_on"))
+    day = connection.ops.adapt_datefield_value(today)
+    # Literal values, as in the partial index contact_<purpose>_clock: SQLite uses a partial index only
+    # when the query's WHERE repeats its condition.
+    intentions = ", ".join(f"'{i}'" for i in dashboard_intentions(purpose))
+    base = f"owner_id = %s AND archived_at IS NULL AND intention IN ({intentions})"
+    person = (
+        f"id, display_name, circle, intention, reminders_paused, {cadence} AS cadence, {due} AS due_on, "
+        f"{lapsed} AS lapsed_on"
+    )
+    # A NULL in a union is typed text on PostgreSQL, so every NULL says its type.
+    no_counts = "CAST(NULL AS BIGINT) AS n, CAST(NULL AS BIGINT) AS met, CAST(NULL AS BIGINT) AS overdue"
+    by_name = "LOWER(display_name), id"
+    parts: list[str] = []
+    params: list[Any] = []
+
+    def add_list(number: int, where: str, where_params: list[Any], order: str) -> None:
         parts.append(
-            f"SELECT * FROM (SELECT %s AS list, {columns}, {_NULL_INT} AS n, {_NULL_INT} AS met, "
-            f"{_NULL_INT} AS overdue "
-            f"FROM people WHERE {where} ORDER BY {order} LIMIT %s) AS list_{number}"
+            f"SELECT * FROM (SELECT %s AS list, {person}, {no_counts}, CAST(NULL AS INTEGER) AS health "
+            f"FROM {table} WHERE {base} AND {where} ORDER BY {order} LIMIT %s) AS part_{len(parts)}"
         )
-        outer += [number, value, LIST_CAP]
-    # A NULL in a subquery is typed text on PostgreSQL, so every NULL says its type.
+        params.extend([number, user.pk, *where_params, LIST_CAP])
+
+    for number, rank in _HEALTH_LIST.items():
+        add_list(number, *health_conditions(today)[rank], by_name)
+    most_overdue = f"{due}, {by_name}"
+    cadences = _cadences(user, purpose)
+    for number, circle in _CIRCLE_OVERDUE.items():
+        overdue = f"circle = %s AND {cadence} = %s AND {due} < %s"
+        for days in cadences[circle]:
+            add_list(number, overdue, [circle, days, day], most_overdue)
+            add_list(
+                _ATTENTION_LIST, f"{overdue} AND NOT reminders_paused", [circle, days, day], most_overdue
+            )
+    for number, circle in _CIRCLE_BY_NAME.items():
+        add_list(number, f"circle = %s AND {due} >= %s", [circle, day], by_name)
+    # GROUP BY names the columns by position: the health expression holds parameters, which PostgreSQL
+    # would not take as the same expression twice.
     parts.append(
-        f"SELECT %s, {_NULL_INT}, CAST(NULL AS TEXT), circle, CAST(NULL AS TEXT), CAST(NULL AS BOOLEAN), "
-        f"health_rank, {_NULL_INT}, {_NULL_INT}, CAST(NULL AS DOUBLE PRECISION), COUNT(*), "
-        "SUM(CASE WHEN clock_elapsed <= clock_cadence THEN 1 ELSE 0 END), "
-        "SUM(CASE WHEN overdue_score > 0 AND NOT reminders_paused THEN 1 ELSE 0 END) "
-        "FROM people GROUP BY circle, health_rank"
+        "SELECT * FROM (SELECT %s, CAST(NULL AS BIGINT), CAST(NULL AS TEXT), circle, CAST(NULL AS TEXT), "
+        "CAST(NULL AS BOOLEAN), CAST(NULL AS INTEGER), CAST(NULL AS DATE), CAST(NULL AS DATE), COUNT(*), "
+        f"SUM(CASE WHEN {due} >= %s THEN 1 ELSE 0 END), "
+        f"SUM(CASE WHEN {due} < %s AND NOT reminders_paused THEN 1 ELSE 0 END), "
+        "CASE WHEN health_lapsed_on <= %s THEN 2 WHEN health_fading_on <= %s THEN 1 ELSE 0 END "
+        f"FROM {table} WHERE {base} GROUP BY 4, 13) AS counts"
     )
-    outer.append(_COUNTS)
-    sql = f"WITH people AS MATERIALIZED ({inner}) " + " UNION ALL ".join(parts)
-    return sql, (*params, *outer)
-
-
-def _people_annotated(user: User, purpose: str, today: dt.date) -> QuerySet[Contact]:
-    """The dashboard's people with their clock of `purpose` and their health (contacts.queries). Built
-    only when the statement is compiled: the expressions take longer to build than the query to run."""
-    return contacts_annotate_health(
-        contacts_annotate_clock(dashboard_people(user, purpose), user, purpose, today), user, today
-    )
+    params.extend([_COUNTS, day, day, day, day, user.pk])
+    return " UNION ALL ".join(parts), params
 
 
 def _by_name(person: Person) -> tuple[str, int]:
@@ -297,36 +307,43 @@ def _most_overdue(person: Person) -> tuple[float, str, int]:
     return -person.overdue_score, person.display_name.lower(), person.pk
 
 
-def _people_read(rows: list[dict[str, Any]]) -> PeopleOverview:
-    """The people statement's rows put in their lists, and its count rows added up."""
+def _people_read(rows: list[dict[str, Any]], today: dt.date) -> PeopleOverview:
+    """The people statement's rows put in their lists, each list's candidates merged and cut to LIST_CAP,
+    and its count rows added up."""
     buckets = {rank: HealthBucket(health) for health, rank in HEALTH_RANK.items()}
     circles = {circle: CircleRow(circle) for circle in Circle.values}
-    attention: list[Attention] = []
+    overdue: dict[str, list[Person]] = {circle: [] for circle in Circle.values}
+    by_name: dict[str, list[Person]] = {circle: [] for circle in Circle.values}
+    attention_people: list[Person] = []
     attention_total = 0
     for row in rows:
         number = row["list"]
         if number == _COUNTS:
-            buckets[row["health_rank"]].count += row["n"]
+            buckets[row["health"]].count += row["n"]
             circles[row["circle"]].count += row["n"]
             circles[row["circle"]].met += row["met"]
             attention_total += row["overdue"]
             continue
-        contact = Person.from_row(row)
+        person = Person.from_row(row, today)
         if number in _HEALTH_LIST:
-            buckets[_HEALTH_LIST[number]].people.append(contact)
-        elif number in _CIRCLE_LIST:
-            circles[_CIRCLE_LIST[number]].people.append(contact)
+            buckets[_HEALTH_LIST[number]].people.append(person)
+        elif number in _CIRCLE_OVERDUE:
+            overdue[_CIRCLE_OVERDUE[number]].append(person)
+        elif number in _CIRCLE_BY_NAME:
+            by_name[_CIRCLE_BY_NAME[number]].append(person)
         else:
-            attention.append(
-                Attention(contact, contact.overdue_score, contact.clock_elapsed, contact.clock_cadence)
-            )
+            attention_people.append(person)
 
-    # UNION ALL keeps each list's order on both databases, but nothing promises it: sort again (20 rows).
     for bucket in buckets.values():
         bucket.people.sort(key=_by_name)
-    for circle in circles.values():
-        circle.people.sort(key=_most_overdue)
-    attention.sort(key=lambda a: _most_overdue(a.contact))
+    for circle, circle_row in circles.items():
+        circle_row.people = (
+            sorted(overdue[circle], key=_most_overdue) + sorted(by_name[circle], key=_by_name)
+        )[:LIST_CAP]
+    attention = [
+        Attention(person, person.overdue_score, person.clock_elapsed, person.clock_cadence)
+        for person in sorted(attention_people, key=_most_overdue)[:LIST_CAP]
+    ]
     return PeopleOverview(
         attention=attention,
         attention_total=attention_total,
@@ -351,22 +368,22 @@ def _attention_add_followups(user: User, purpose: str, attention: list[Attention
 
 
 def people_overview(user: User, purpose: str, today: dt.date) -> PeopleOverview:
-    """Who needs attention, health and circles, from one read of the dashboard's people.
+    """Who needs attention, health and circles, from the stored clock state of the dashboard's people
+    (contacts.clock; the policy's rules, as tests/test_dashboards.py checks).
 
     - Attention: people whose clock of `purpose` is overdue, most overdue first by the policy's overdue
-      score (computed in SQL), at most LIST_CAP, each with its open follow-up of that purpose to snooze.
-      Paused contacts asked for no reminders and are left out.
+      score, at most LIST_CAP, each with its open follow-up of that purpose to snooze. Paused contacts
+      asked for no reminders and are left out.
     - Health: how many are recent, fading and lapsed (the contact's health, the worse clock for `both`, as
       the contacts list filters it), the first LIST_CAP of each by name, and links to the filtered list.
     - Circles: how many are in each circle, how many are within their cadence of `purpose` (elapsed <=
       cadence), and who, most overdue first, at most LIST_CAP.
 
-    1. One statement (_people_statement) returns the counts and every capped list (_people_read).
-    2. One query finds the open follow-ups of the people needing attention (_attention_add_followups).
+    1. One query finds the cadences set by hand (_cadences).
+    2. One statement returns the counts and every capped list's candidates (_people_statement, _people_read).
+    3. One query finds the open follow-ups of the people needing attention (_attention_add_followups).
     """
-    key = _statement_key("people", user, purpose, today)
-    rows = _statement_rows(key, lambda: _people_statement(_people_annotated(user, purpose, today)))
-    overview = _people_read(rows)
+    overview = _people_read(_statement_rows(_people_statement(user, purpose, today)), today)
     _attention_add_followups(user, purpose, overview.attention)
     for bucket in overview.health:
         bucket.links = [
@@ -395,36 +412,29 @@ class EventOutcome:
 
 def _events_statement(user: User, purpose: str, today: dt.date) -> Statement:
     """The grouped statement events_outcomes runs: per event, the people met there with a `met`
-    interaction of `purpose`, those of them who became lasting and those who were followed up. Built only
-    when the statement is compiled (see _statement_rows)."""
-    met_at = F("participations__interaction__occurred_at")
-    followed_up = Q(**{f"last_{purpose}_at__gt": met_at})
-    lasting = Q(**{f"previous_{purpose}_at__gt": met_at}, clock_rank__lt=HEALTH_RANK[Health.LAPSED])
-    event = "participations__interaction__event"
-    meetings = contacts_annotate_clock(
-        Contact.objects.filter(
-            owner=user,
-            archived_at__isnull=True,
-            participations__owner=user,
-            participations__interaction__owner=user,
-            participations__interaction__kind=Kind.MET,
-            participations__interaction__purpose=purpose,
-            participations__interaction__event__isnull=False,
-        ),
-        user,
-        purpose,
-        today,
+    interaction of `purpose`, those of them who became lasting and those who were followed up.
+
+    Written out so that it starts from the meetings themselves: the kind and the presence of an event are
+    literals, as in the partial index interaction_met_at_event (SQLite uses a partial index only when the
+    query repeats its condition), then each meeting's people through participation_once and their rows.
+    Lasting also asks that the purpose's clock has not lapsed: the last interaction is within twice the
+    cadence of today (the contact's stored clock, contacts.clock)."""
+    quote = connection.ops.quote_name
+    interaction, participation = quote(Interaction._meta.db_table), quote(Participation._meta.db_table)
+    contact, event = quote(Contact._meta.db_table), quote(Event._meta.db_table)
+    last, previous = f"c.last_{purpose}_at", f"c.previous_{purpose}_at"
+    lapsed = f"c.{purpose}_clock_lapsed_on"
+    sql = (
+        "SELECT i.event_id AS event_id, e.name AS name, e.start_date AS start, COUNT(DISTINCT c.id) AS met, "
+        f"COUNT(DISTINCT CASE WHEN {lapsed} > %s AND {previous} > i.occurred_at THEN c.id END) AS lasting, "
+        f"COUNT(DISTINCT CASE WHEN {last} > i.occurred_at THEN c.id END) AS followed_up "
+        f"FROM {interaction} i JOIN {participation} p ON p.interaction_id = i.id "
+        f"JOIN {contact} c ON c.id = p.contact_id JOIN {event} e ON e.id = i.event_id "
+        f"WHERE i.owner_id = %s AND i.purpose = %s AND i.kind = '{Kind.MET}' AND i.event_id IS NOT NULL "
+        "AND c.owner_id = %s AND c.archived_at IS NULL "
+        "GROUP BY i.event_id, e.name, e.start_date"
     )
-    return (
-        meetings.values(event_id=F(f"{event}_id"), name=F(f"{event}__name"), start=F(f"{event}__start_date"))
-        .annotate(
-            met=Count("pk", distinct=True),
-            lasting=Count("pk", distinct=True, filter=lasting),
-            followed_up=Count("pk", distinct=True, filter=followed_up),
-        )
-        .order_by()
-        .query.sql_with_params()
-    )
+    return sql, [connection.ops.adapt_datefield_value(today), user.pk, purpose, user.pk]
 
 
 def events_outcomes(
@@ -439,15 +449,14 @@ def events_outcomes(
     - followed up: the contact's latest interaction of the purpose came after the meeting;
     - lasting (policy.is_lasting): at least two interactions of the purpose came after the meeting (the
       one before the latest did) and the last is within twice the cadence of today, which is the clock of
-      that purpose not having lapsed (contacts_annotate_clock, proven equal to the policy);
+      that purpose not having lapsed (the contact's stored clock, contacts.clock);
     - per event, how many people were met, how many became lasting (through any of their meetings there)
       and how many were never followed up (through none of them).
     """
-    key = _statement_key("events", user, purpose, today)
-    rows = _statement_rows(key, lambda: _events_statement(user, purpose, today))
+    rows = _statement_rows(_events_statement(user, purpose, today))
     events = [
         EventOutcome(
-            r["event_id"], r["name"], r["start"], r["met"], r["lasting"], r["met"] - r["followed_up"]
+            r["event_id"], r["name"], _day(r["start"]), r["met"], r["lasting"], r["met"] - r["followed_up"]
         )
         for r in rows
     ]
@@ -486,25 +495,15 @@ def drift_find(user: User, purpose: str) -> tuple[list[Drift], int]:
     """Contacts of intention `purpose` (never `both`) that drift (policy.is_drifting): at least 3
     interactions, none of the intention's purpose among the last 5. At most LIST_CAP by name, and how many.
 
-    One query reads the candidates with the purposes of their latest interactions (the timeline summary):
-    a drifting contact's latest interaction is not of its purpose, which the denormalised dates tell. The
-    policy decides.
+    Each contact stores whether it drifts (contacts.clock, from its timeline summary), so both are read
+    from the partial index contact_drifting: the first LIST_CAP by name, and the count.
     """
-    last = f"last_{purpose}_at"
-    candidates = (
-        Contact.objects.filter(
-            owner=user, archived_at__isnull=True, intention=purpose, last_interaction_at__isnull=False
-        )
-        .filter(Q(**{f"{last}__isnull": True}) | Q(**{f"{last}__lt": F("last_interaction_at")}))
-        .values_list("pk", "display_name", "circle", "recent_purposes")
-    )
-    drifting = sorted(
-        (name.lower(), pk, name, circle, recent.split(","))
-        for pk, name, circle, recent in candidates
-        if policy.is_drifting(purpose, recent.split(",") if recent else [])
-    )
+    drifting = Contact.objects.filter(owner=user, archived_at__isnull=True, intention=purpose, drifting=True)
+    first = drifting.order_by(Lower("display_name"), "pk").values_list(
+        "pk", "display_name", "circle", "recent_purposes"
+    )[:LIST_CAP]
     shown = [
-        Drift(Person(pk=pk, display_name=name, circle=circle, intention=purpose), purposes)
-        for _, pk, name, circle, purposes in drifting[:LIST_CAP]
+        Drift(Person(pk=pk, display_name=name, circle=circle, intention=purpose), recent.split(","))
+        for pk, name, circle, recent in sorted(first, key=lambda row: (row[1].lower(), row[0]))
     ]
-    return shown, len(drifting)
+    return shown, drifting.count()

@@ -236,6 +236,12 @@ class FollowUp(models.Model):
                 condition=Q(state=FollowUpState.SNOOZED),
                 name="followup_snooze_ends",
             ),
+            # The dashboards' counts of follow-ups due and overdue per purpose, from the index alone.
+            models.Index(
+                fields=["owner", "purpose", "due_on", "contact", "state"],
+                condition=Q(state__in=[FollowUpState.SCHEDULED, FollowUpState.SENT]),
+                name="followup_waiting",
+            ),
             # The Due page, the calendar feed and the digest's "older ones still open" count.
             models.Index(
                 fields=["owner", "due_on"], condition=Q(state__in=OPEN_STATES), name="followup_open"

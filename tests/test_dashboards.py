@@ -14,9 +14,9 @@ from django.urls import reverse
 
 from accounts.choices import Circle, Intention, Purpose, Setting
 from contacts import policy
+from contacts.clock import contacts_refresh_clock
 from contacts.models import Contact
 from contacts.policy import ContactFacts
-from contacts.queries import contacts_annotate_clock
 from dashboards.balance import balance_build
 from dashboards.counts import interactions_per_month
 from dashboards.dashboards import dashboard_build, headline_numbers
@@ -57,6 +57,7 @@ def person(user, intention=Intention.PERSONAL, circle=Circle.CLOSE, name=None, c
         contact.display_name = name
         contact.save()
     Contact.objects.filter(pk=contact.pk).update(created_at=NOW - dt.timedelta(days=created_days_ago))
+    contacts_refresh_clock(Contact.objects.filter(pk=contact.pk))
     contact.refresh_from_db()
     return contact
 
@@ -213,9 +214,10 @@ def test_health_lists_are_capped(alice):
     assert lapsed.more == 3
 
 
-def test_sql_overdue_score_agrees_with_the_policy(alice):
+def test_stored_clocks_agree_with_the_policy_on_every_day(alice):
+    # The dashboards read health, elapsed days and the overdue score from the dates each contact stores;
+    # on each day around them they say what the policy's counts of days say.
     table = alice.cadence_table()
-    contacts = []
     for circle, days, override in itertools.product(
         Circle.values, [0, 13, 14, 15, 29, 31, 100, 400], [None, 7]
     ):
@@ -223,20 +225,33 @@ def test_sql_overdue_score_agrees_with_the_policy(alice):
         if days < 400:
             log(alice, contact, days, Purpose.PERSONAL)
             log(alice, contact, days + 3, Purpose.PROFESSIONAL)
-        contacts.append(contact)
-    for purpose in Purpose.values:
-        annotated = contacts_annotate_clock(Contact.objects.filter(owner=alice), alice, purpose, TODAY)
-        for contact in annotated:
-            facts = ContactFacts.from_contact(contact, alice.zone)
-            last = getattr(contact, f"last_{purpose}_at")
-            last_on = {purpose: last and policy.local_date(last, alice.zone)}
-            elapsed = policy.clock_elapsed(facts, purpose, last_on, TODAY)
-            cadence = policy.cadence_for(facts, purpose, table)
-            assert (contact.clock_elapsed, contact.clock_cadence) == (elapsed, cadence)
-            assert contact.overdue_score == pytest.approx(policy.overdue_score(elapsed, cadence))
-            assert (
-                contact.clock_rank == {"recent": 0, "fading": 1, "lapsed": 2}[policy.health(elapsed, cadence)]
+    days = [TODAY + dt.timedelta(days=n) for n in range(-20, 400, 3)]
+    for contact in Contact.objects.filter(owner=alice):
+        facts = ContactFacts.from_contact(contact, alice.zone)
+        last_on = {
+            p: getattr(contact, f"last_{p}_at")
+            and policy.local_date(getattr(contact, f"last_{p}_at"), alice.zone)
+            for p in Purpose.values
+        }
+        for purpose in Purpose.values:
+            clock = policy.ClockDates(
+                *(getattr(contact, f"{purpose}_clock_{part}") for part in ("cadence", "due_on", "lapsed_on"))
             )
+            cadence = policy.cadence_for(facts, purpose, table)
+            assert clock.cadence == cadence
+            for today in days:
+                elapsed = policy.clock_elapsed(facts, purpose, last_on, today)
+                assert (today - clock.due_on).days + cadence == elapsed
+                assert clock.health(today) == policy.health(elapsed, cadence)
+                assert clock.overdue_score(today) == pytest.approx(policy.overdue_score(elapsed, cadence))
+        stored = policy.ClockState(
+            policy.ClockDates(0, TODAY, TODAY),
+            policy.ClockDates(0, TODAY, TODAY),
+            contact.health_fading_on,
+            contact.health_lapsed_on,
+        )
+        for today in days:
+            assert stored.health(today) == policy.contact_health(facts, last_on, table, today)
 
 
 def test_attention_is_ranked_by_overdue_score_with_its_follow_up(alice):
