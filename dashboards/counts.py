@@ -1,5 +1,6 @@
-"""Interactions per local calendar month and purpose, and per purpose in the last 30 and 90 days: what the
-dashboards' headline and chart and the Balance view count, from one grouped statement."""
+"""Interactions per local calendar month and purpose, and per purpose in the last 30 and 90 local days: what
+the dashboards' headline and chart and the Balance view count, from one grouped statement over the counts per
+day and purpose that the writers of interactions keep (interactions.days)."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from django.db import connection
 
 from accounts.choices import Purpose
 from accounts.models import User
-from interactions.models import Interaction
+from interactions.models import InteractionDay
 
 # The chart and the Balance view look back a year, this month included.
 MONTHS = 12
@@ -54,7 +55,8 @@ def month_start(day: dt.date, back: int = 0) -> dt.date:
 
 @dataclass
 class InteractionCounts:
-    """Interactions per month and purpose, and per purpose in the last 30 and 90 days."""
+    """Interactions per month and purpose, and per purpose in the last 30 and 90 local days (today
+    included)."""
 
     months: list[MonthCount]
     last_30: dict[str, int]
@@ -62,40 +64,38 @@ class InteractionCounts:
 
 
 def _counts_statement(
-    user: User, bounds: list[dt.datetime], now: dt.datetime | None
+    user: User, starts: list[dt.date], today: dt.date, recent: bool
 ) -> tuple[str, list[Any]]:
-    """The grouped statement interaction_counts runs: each row's month (by `bounds`, the instants the local
-    months begin, and the end of the last), its recency before `now`, its purpose, and how many."""
-    lo, hi = bounds[0], bounds[-1]
+    """The grouped statement interaction_counts runs over the user's counts per day (InteractionDay): each
+    day's month (by `starts`, the first days of the months shown), its recency (with `recent`: 0 for the
+    30 local days up to `today`, 1 for the 60 before them, 2 otherwise), its purpose, and how many."""
     # Written out rather than built with the ORM: its CASE of twelve WHENs took longer to build than the
     # query takes to run. Every value is a parameter.
-    last_month = len(bounds) - 2
-    whens = " ".join(f"WHEN occurred_at < %s THEN {i}" for i in range(last_month))
+    end = month_start(today, -1)
+    quote = connection.ops.quote_name
+    day, count = quote("day"), quote("count")
+    last_month = len(starts) - 1
+    whens = " ".join(f"WHEN {day} < %s THEN {i}" for i in range(last_month))
     month = f"CASE {whens} ELSE {last_month} END" if whens else "0"
-    month_params: list[dt.datetime] = bounds[1:-1]
+    month_params: list[dt.date] = starts[1:]
+    lo = starts[0]
     recency, recency_params = "2", []
-    if now is not None:
-        lo = min(lo, now - dt.timedelta(days=90))
-        # 0: the last 30 days, 1: the 60 before them, 2: older or still to come.
-        recency = (
-            "CASE WHEN occurred_at > %s THEN 2 WHEN occurred_at >= %s THEN 0 "
-            "WHEN occurred_at >= %s THEN 1 ELSE 2 END"
-        )
-        recency_params = [now, now - dt.timedelta(days=30), now - dt.timedelta(days=90)]
+    if recent:
+        lo = min(lo, today - dt.timedelta(days=89))
+        recency = f"CASE WHEN {day} > %s THEN 2 WHEN {day} >= %s THEN 0 WHEN {day} >= %s THEN 1 ELSE 2 END"
+        recency_params = [today, today - dt.timedelta(days=29), today - dt.timedelta(days=89)]
     sql = (
         # The month's index, or -1 outside the months shown.
-        f"SELECT CASE WHEN occurred_at >= %s AND occurred_at < %s "
-        f"THEN {month} ELSE -1 END, {recency}, purpose, COUNT(*) "
-        # COUNT(*), not COUNT(id): the index holds no id, and reading one would mean reading the table.
-        f"FROM {connection.ops.quote_name(Interaction._meta.db_table)} "
-        f"WHERE owner_id = %s AND occurred_at >= %s AND occurred_at < %s GROUP BY 1, 2, 3"
+        f"SELECT CASE WHEN {day} >= %s AND {day} < %s THEN {month} ELSE -1 END, {recency}, purpose, "
+        f"SUM({count}) FROM {quote(InteractionDay._meta.db_table)} "
+        f"WHERE owner_id = %s AND {day} >= %s AND {day} < %s GROUP BY 1, 2, 3"
     )
-    adapt = connection.ops.adapt_datetimefield_value
+    adapt = connection.ops.adapt_datefield_value
     params = [
-        *map(adapt, [bounds[0], hi, *month_params, *recency_params]),
+        *map(adapt, [starts[0], end, *month_params, *recency_params]),
         user.pk,
         adapt(lo),
-        adapt(max(hi, now or hi)),
+        adapt(end),
     ]
     return sql, params
 
@@ -126,17 +126,14 @@ def _counts_read(rows: Sequence[tuple[int, int, str, int]], starts: list[dt.date
 def interaction_counts(
     user: User, today: dt.date, now: dt.datetime | None = None, months: int = MONTHS
 ) -> InteractionCounts:
-    """Interactions per local calendar month and purpose for the last `months` months up to this one and,
-    when `now` is given, per purpose in the 30 and 90 days up to it: one grouped statement over an index
-    range of interaction_owner_when (owner, occurred_at, purpose), read without touching the table.
-
-    Rows are put in months by comparing occurred_at with the instants the local months begin, worked out
-    here, rather than by converting every row's time to the local zone in SQL (half the time)."""
-    zone = user.zone
+    """Interactions per local calendar month and purpose for the last `months` months up to this one (the
+    whole of this month) and, when `now` is given, per purpose in the last 30 and 90 local days up to
+    `today`, today included (today-29 to today, today-89 to today): one grouped statement over an index
+    range of the user's counts per day (InteractionDay, kept by the writers of interactions), a few hundred
+    rows for a year however many interactions it held."""
     starts = [month_start(today, back) for back in range(months - 1, -1, -1)]
-    bounds = [dt.datetime.combine(m, dt.time(0), tzinfo=zone) for m in [*starts, month_start(today, -1)]]
     with connection.cursor() as cursor:
-        cursor.execute(*_counts_statement(user, bounds, now))
+        cursor.execute(*_counts_statement(user, starts, today, now is not None))
         rows = cursor.fetchall()
     return _counts_read(rows, starts)
 

@@ -13,12 +13,16 @@ from django.db import transaction
 from django.db.models import Exists, F, OuterRef, Q, Window
 from django.db.models.functions import RowNumber
 
+from accounts.bulk import rows_update
 from accounts.choices import Intention, setting_purpose
 from accounts.models import User
+from contacts.clock import CLOCK_FIELDS, CLOCK_INPUTS, OwnerSettings
 from contacts.models import Contact
 from contacts.policy import DRIFT_WINDOW
+from interactions.days import interaction_days_of, interaction_days_refresh, tag_days_refresh
 from interactions.models import Event, Interaction, Kind, Participation
 from interactions.signals import interactions_announce
+from interactions.tag_days import tag_days_for_contacts
 
 
 class OwnershipError(ValueError):
@@ -98,14 +102,18 @@ def contacts_refresh_last_seen(contacts: Iterable[int] | Q) -> int:
         timelines[contact_id].append((row, when, purpose))
     empty = timeline_summary([])
     changed = []
-    for contact in targets.only("pk", *SUMMARY_FIELDS):
+    owners = OwnerSettings()
+    for contact in targets.order_by().only("pk", "owner_id", *SUMMARY_FIELDS, *CLOCK_INPUTS, *CLOCK_FIELDS):
         timeline = sorted(timelines.get(contact.pk, []))
         summary = timeline_summary((when, purpose) for _, when, purpose in timeline) if timeline else empty
         if any(getattr(contact, f) != summary[f] for f in SUMMARY_FIELDS):
             for field in SUMMARY_FIELDS:
                 setattr(contact, field, summary[field])
+            # The clocks are reset by the latest interaction of each purpose: their state goes with it.
+            owners.fill(contact)
             changed.append(contact)
-    Contact.objects.bulk_update(changed, SUMMARY_FIELDS, batch_size=500)
+    fields = [*SUMMARY_FIELDS, *CLOCK_FIELDS]
+    rows_update(Contact, fields, [(c.pk, *(getattr(c, f) for f in fields)) for c in changed])
     return len(changed)
 
 
@@ -156,6 +164,7 @@ def interaction_log(
         row_key=row_key or None,
     )
     Participation.objects.bulk_create(Participation.of(interaction, c) for c in contacts)
+    interaction_days_refresh(owner, interaction_days_of(owner, [occurred_at]))
     contacts_refresh_last_seen(c.pk for c in contacts)
     interactions_announce(owner, [c.pk for c in contacts])
     return interaction
@@ -178,9 +187,13 @@ def interaction_update(
     owner = interaction.owner
     _check_owned(owner, [*(contacts or []), fields.get("event")])  # type: ignore[list-item]
     before = set(interaction.participations.values_list("contact_id", flat=True))
+    was_at = interaction.occurred_at
     for name, value in fields.items():
         setattr(interaction, name, value)
     interaction.save()
+    if {"occurred_at", "purpose"} & set(fields):
+        # Counted again on the day it left and the day it is on now.
+        interaction_days_refresh(owner, interaction_days_of(owner, [was_at, interaction.occurred_at]))
     after = before
     if contacts is not None:
         after = {c.pk for c in contacts}
@@ -188,6 +201,9 @@ def interaction_update(
         Participation.objects.bulk_create(
             Participation.of(interaction, c) for c in contacts if c.pk not in before
         )
+        if after != before:
+            # Other people, other tags: the day's counts per tag (TagDay) are made again.
+            tag_days_refresh(owner, interaction_days_of(owner, [interaction.occurred_at]))
     contacts_refresh_last_seen(before | after)
     interactions_announce(owner, before | after)
     return interaction
@@ -197,7 +213,9 @@ def interaction_update(
 def interaction_delete(interaction: Interaction) -> None:
     owner = interaction.owner
     contact_ids = list(interaction.participations.values_list("contact_id", flat=True))
+    was_at = interaction.occurred_at
     interaction.delete()
+    interaction_days_refresh(owner, interaction_days_of(owner, [was_at]))
     contacts_refresh_last_seen(contact_ids)
     interactions_announce(owner, contact_ids)
 
@@ -210,7 +228,12 @@ def interactions_delete_for_contacts(
     ids = list(contact_ids)
     theirs = Participation.objects.filter(owner=owner, contact_id__in=ids).values("interaction_id")
     with_others = Participation.objects.filter(interaction=OuterRef("pk")).exclude(contact_id__in=ids)
-    deleted, _ = Interaction.objects.filter(owner=owner, pk__in=theirs).exclude(Exists(with_others)).delete()
+    doomed = Interaction.objects.filter(owner=owner, pk__in=theirs).exclude(Exists(with_others))
+    days = interaction_days_of(owner, doomed.values_list("occurred_at", flat=True))
+    deleted, _ = doomed.delete()
+    interaction_days_refresh(owner, days)
+    # The interactions they shared stay, counted for their tags no more once their rows go (TagDay).
+    tag_days_for_contacts(owner, ids, without=ids)
     return deleted
 
 

@@ -6,7 +6,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 
 from accounts.choices import Intention, Purpose, Setting
-from contacts.models import Contact
+from contacts.models import Contact, Tag
 
 
 class Event(models.Model):
@@ -103,9 +103,9 @@ class Interaction(models.Model):
         indexes = [
             # Dashboards count an owner's interactions by month and purpose.
             models.Index(fields=["owner", "occurred_at", "purpose"], name="interaction_owner_when"),
-            # Dashboards' events: an owner's meetings at events, by purpose (dashboards.queries).
+            # Dashboards' events: an owner's meetings at events, by purpose, without the table.
             models.Index(
-                fields=["owner", "purpose"],
+                fields=["owner", "purpose", "event", "occurred_at", "id"],
                 condition=Q(kind="met", event__isnull=False),
                 name="interaction_met_at_event",
             ),
@@ -184,3 +184,53 @@ class Participation(models.Model):
             purpose=interaction.purpose,
             intention_then=contact.intention,
         )
+
+
+class InteractionDay(models.Model):
+    """How many interactions of one purpose the owner had on one local day (in their time zone): the small
+    summary the dashboards' counts read (dashboards.counts) instead of every interaction, a few hundred rows
+    for a year however many interactions it held. Written only by `interaction_days_refresh`
+    (interactions.days), which every writer of interactions calls for the days it touched; a day with none
+    has no row."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    purpose = models.CharField(max_length=12, choices=Purpose.choices)
+    count = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            # One row per day and purpose; its index serves the dashboards' read of a range of days.
+            models.UniqueConstraint(fields=["owner", "day", "purpose"], name="interaction_day_once"),
+            models.CheckConstraint(
+                condition=Q(purpose__in=Purpose.values), name="interaction_day_purpose_valid"
+            ),
+            models.CheckConstraint(condition=Q(count__gt=0), name="interaction_day_count_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.count} {self.purpose} on {self.day:%Y-%m-%d}"
+
+
+class TagDay(models.Model):
+    """How many interactions of one purpose on one local day had a person of one tag taking part (two such
+    people count once): the Balance's summary per tag. Written only by interactions.days; no row for none."""
+
+    # No index of its own: the unique one below begins with it.
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, models.CASCADE, related_name="+", db_index=False)
+    tag = models.ForeignKey(Tag, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    purpose = models.CharField(max_length=12, choices=Purpose.choices)
+    count = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            # One row per day, tag and purpose. Its index serves the Balance's read, every tag of the owner
+            # over a range of days, and the owner's cascade.
+            models.UniqueConstraint(fields=["owner", "day", "tag", "purpose"], name="tag_day_once"),
+            models.CheckConstraint(condition=Q(purpose__in=Purpose.values), name="tag_day_purpose_valid"),
+            models.CheckConstraint(condition=Q(count__gt=0), name="tag_day_count_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.count} {self.purpose} for tag {self.tag_id} on {self.day:%Y-%m-%d}"

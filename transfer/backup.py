@@ -29,11 +29,13 @@ from accounts.confirmations import addresses_changed
 from accounts.dates import EARLIEST_YEAR, LATEST_YEAR, date_in_bounds
 from accounts.models import User
 from contacts.actions import phone_e164
+from contacts.clock import contacts_refresh_clock
 from contacts.models import Contact, EmailAddress, PhoneNumber, Tag, contacts_refresh_search_text
 from contacts.text import casefold_key
 from followups.engine import contacts_refresh_next_followup
 from followups.models import FollowUp
 from interactions.actions import contacts_refresh_last_seen
+from interactions.days import interaction_days_refresh
 from interactions.models import Event, Interaction, Participation
 
 BACKUP_FORMAT = "kith-backup"
@@ -246,7 +248,8 @@ def _restore(owner: User, data: dict[str, Any]) -> RestoreResult:
     3. Events and interactions with their participants.
     4. Follow-ups as they were: states, snoozes and dismissals are the user's history.
     5. Creation times are the originals (auto_now_add set "now" on insert), and the clocks of contacts
-       without interactions start from them; the denormalised dates follow the restored rows.
+       without interactions start from them; the denormalised dates and the counts of interactions per
+       day (interactions.days) follow the restored rows.
     """
     _settings_restore(owner, data["settings"])
     # Every restored row with the creation time the file gives it, for step 5.
@@ -260,7 +263,10 @@ def _restore(owner: User, data: dict[str, Any]) -> RestoreResult:
     ids = [c.pk for c in contact_ids.values()]
     contacts_refresh_search_text(ids)
     contacts_refresh_last_seen(ids)
+    # The restored settings and creation times move clocks the timeline summary did not touch.
+    contacts_refresh_clock(Contact.objects.filter(owner=owner), [owner])
     contacts_refresh_next_followup(ids)
+    interaction_days_refresh(owner)
     return RestoreResult(len(contact_ids), len(event_ids), interaction_count, followup_count)
 
 

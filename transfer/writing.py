@@ -30,8 +30,10 @@ from contacts.models import (
 from contacts.policy import local_date
 from contacts.text import casefold_key
 from interactions.actions import contacts_refresh_last_seen, timeline_summary
+from interactions.days import interaction_days_of, interaction_days_refresh
 from interactions.models import Interaction, Kind, Participation
 from interactions.signals import interactions_announce
+from interactions.tag_days import tag_days_for_contacts
 from transfer.matching import MatchIndex, phone_e164_known, phone_key
 from transfer.reading import card_fatal
 from transfer.vcard import Card, extra_lines, text_escape
@@ -261,6 +263,10 @@ def _write(
     additions.write(step)
     new_ids = {c.pk for c in contacts}
     _connections_log(owner, additions.connected, new_ids)
+    # Known contacts given tags: their interactions count for those tags now (interactions.tag_days). The new
+    # ones' only interactions are their connections, counted with every tag just above.
+    tagged = [(c, t) for c, t in additions.links if c not in new_ids]
+    tag_days_for_contacts(owner, {c for c, _t in tagged}, {t for _c, t in tagged})
 
     changed_ids = {c.pk for c in changed_contacts}
     if changed_ids:
@@ -506,6 +512,7 @@ def _connections_log(owner: User, connected: list[tuple[Contact, dt.date]], new_
         ],
         batch_size=_BATCH,
     )
+    interaction_days_refresh(owner, interaction_days_of(owner, (i.occurred_at for i in interactions)))
     if stale := [c for c, _on in connected if c.pk not in new_ids]:
         contacts_refresh_last_seen([c.pk for c in stale])
         # Known contacts that gained a connection take their places too; new ones took theirs when made.
