@@ -10,6 +10,7 @@ from django.core.validators import validate_email
 from accounts.choices import Circle, Intention
 from accounts.dates import EARLIEST_YEAR, LATEST_YEAR, year_check
 from accounts.models import User
+from accounts.renderers import PLAIN, ChoicesOnce, PlainSelect
 from contacts.actions import TAG_MAX_LENGTH, BulkAction, tag_names_parse
 from contacts.models import Contact, MyCard, Tag
 from contacts.policy import Health
@@ -33,11 +34,14 @@ class ContactListForm(forms.Form):
     """The contacts list's search, filters and sort, read from the query string. A value that does not fit
     (an unknown choice, another user's tag) is reported on its field and ignored; the rest still apply."""
 
+    default_renderer = PLAIN
     q = forms.CharField(label="Search", required=False, max_length=MAX_QUERY_LENGTH)
     intention = forms.ChoiceField(label="Intention", required=False, choices=_any("Any", Intention.choices))
     circle = forms.ChoiceField(label="Circle", required=False, choices=_any("Any", Circle.choices))
     health = forms.ChoiceField(label="Health", required=False, choices=_any("Any", Health.choices))
-    tag = forms.ModelChoiceField(label="Tag", required=False, queryset=Tag.objects.none(), empty_label="Any")
+    tag = forms.ModelChoiceField(
+        label="Tag", required=False, queryset=Tag.objects.none(), empty_label="Any", widget=PlainSelect
+    )
     status = forms.TypedChoiceField(
         label="Show", required=False, choices=Status.choices, empty_value=Status.ACTIVE
     )
@@ -50,7 +54,12 @@ class ContactListForm(forms.Form):
         self.fields["q"].widget = forms.SearchInput(
             attrs={"placeholder": "Name, company, notes, tags", "autocomplete": "off", "maxlength": 200}
         )
-        cast(forms.ModelChoiceField, self.fields["tag"]).queryset = Tag.objects.filter(owner=user)
+        tags = Tag.objects.filter(owner=user)
+        # The queryset says what a query string may choose, the widget's choices what the form draws (one
+        # plain query, only when drawn): in this order, because setting the queryset resets the choices.
+        field = cast(forms.ModelChoiceField, self.fields["tag"])
+        field.queryset = tags
+        field.widget.choices = ChoicesOnce(lambda: [("", "Any"), *tags.values_list("pk", "name")])
 
     def filters(self) -> ContactFilters:
         """The filters to apply: the valid fields' values, defaults for the rest."""
@@ -110,6 +119,8 @@ class BulkChangeForm(forms.Form):
 
 class RelationshipForm(forms.ModelForm):
     """Intention and circle, changed in place on the contact page."""
+
+    default_renderer = PLAIN
 
     class Meta:
         model = Contact

@@ -41,7 +41,9 @@ def _followups_answer(request: AuthenticatedHttpRequest, followup: FollowUp, don
     list, as the form's `from` says), or a redirect back with a message."""
     origin = request.POST.get("from")
     if wants_partial(request) and origin == "contact":
-        return render(request, "followups/_contact_followups.html", {"contact": followup.contact})
+        contact = followup.contact
+        context = {"contact": contact, "upcoming": contact.followups.upcoming()}
+        return render(request, "followups/_contact_followups.html", context)
     if wants_partial(request) and origin == "due":
         return _due_page(request, partial=True, status=done)
     # Without JavaScript, or from a dashboard (whose htmx follows the redirect and swaps the fresh dashboard
@@ -136,7 +138,7 @@ def followup_request_view(request: AuthenticatedHttpRequest, pk: int) -> HttpRes
     return render(
         request,
         "followups/_contact_followups.html",
-        {"contact": contact, "remind_form": form},
+        {"contact": contact, "upcoming": contact.followups.upcoming(), "remind_form": form},
         status=200 if form is None else 400,
     )
 

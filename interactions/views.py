@@ -410,6 +410,10 @@ def _contact_page(
         "health": contact_health_on(contact, user.cadence_table(), user.zone, today),
         "relationship_form": RelationshipForm(instance=contact),
     }
+    if logged or not wants_partial(request):
+        # The open follow-ups, read once for the header (the next one) and the follow-ups card (all of them);
+        # the timeline alone (htmx) shows them only after a log, out of band.
+        context["upcoming"] = list(contact.followups.upcoming())
     return render_page(request, "interactions/contact_detail.html", context, partial="timeline")
 
 
@@ -420,7 +424,8 @@ def contact_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     )
     if wants_partial(request) and request.GET.get("part") == "next":
         # The page's header line about the next follow-up, fetched again after the follow-ups changed.
-        context = {"contact": contact, "today": timezone.localdate()}
+        upcoming = list(contact.followups.upcoming())
+        context = {"contact": contact, "today": timezone.localdate(), "upcoming": upcoming}
         return render_page(request, "interactions/contact_detail.html", context, partial="next-followup")
     return _contact_page(request, contact)
 

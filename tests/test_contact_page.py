@@ -513,7 +513,7 @@ def test_archiving_asks_first_then_hides_the_contact_and_announces_it(
     with django_capture_on_commit_callbacks(execute=True):
         alice_client.post(url, {"archive": "1"})
     assert Contact.objects.get().is_archived
-    assert [c for c, _h in alice_client.get("/contacts/").context["rows"]] == []
+    assert [c for c, _h, _t in alice_client.get("/contacts/").context["rows"]] == []
     with django_capture_on_commit_callbacks(execute=True):
         alice_client.post(url, {"archive": "0"})
     assert not Contact.objects.get().is_archived
