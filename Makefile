@@ -72,10 +72,12 @@ lint: setup
 	$(VENV)/bin/lint-imports
 	$(PY) manage.py makemigrations --check --dry-run
 
-# Benchmarks on the database DATABASE_URL names (it is filled with benchmark users): see README "Benchmarks".
+# Benchmarks on the database DATABASE_URL names (it is filled with benchmark users), then on a fresh SQLite file
+# (var/bench.sqlite3), then imports on DATABASE_URL's database: see README "Benchmarks".
 bench: setup
 	$(PY) manage.py migrate --noinput
 	$(PY) bench/run.py $(BENCH_ARGS)
+	$(PY) bench/run.py --database sqlite --merge $(BENCH_SQLITE_ARGS)
 	$(PY) manage.py bench_import --rows 10000 --kind both
 
 clean:

@@ -139,8 +139,9 @@ TEMPLATES = [
     },
 ]
 
-# PostgreSQL through psycopg 3 when DATABASE_URL says so; a SQLite file otherwise.
-if env("DATABASE_URL"):
+# PostgreSQL through psycopg 3 when DATABASE_URL says so; a SQLite file otherwise: DATA_DIR's kith.sqlite3, or
+# the file a sqlite:///path DATABASE_URL names (bench/run.py's --database sqlite), with the same settings.
+if env("DATABASE_URL") and not env("DATABASE_URL").startswith("sqlite:"):
     DATABASES = {
         "default": dj_database_url.parse(env("DATABASE_URL"), conn_max_age=60, conn_health_checks=True)
     }
@@ -152,7 +153,9 @@ else:
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
-            "NAME": str(DATA_DIR / "kith.sqlite3"),
+            "NAME": dj_database_url.parse(env("DATABASE_URL"))["NAME"]
+            if env("DATABASE_URL")
+            else str(DATA_DIR / "kith.sqlite3"),
             # WAL lets the web process read while the worker writes; IMMEDIATE transactions take the write
             # lock up front, so two writers wait for each other instead of failing with "database is locked".
             # A 32 MB page cache (the default is 2 MB) and temporary sorts in memory, as PostgreSQL's

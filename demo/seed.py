@@ -25,11 +25,13 @@ from django.db.models.functions import Coalesce, Greatest
 
 from accounts.database import database_analyze
 from accounts.models import User
+from contacts.clock import contacts_refresh_clock
 from contacts.models import Contact, EmailAddress, PhoneNumber, Tag
 from demo.planner import DemoSize, Planner
 from followups.engine import followups_replan
 from followups.models import FollowUp
 from interactions.actions import SUMMARY_FIELDS, timeline_summary
+from interactions.days import interaction_days_refresh
 from interactions.models import Event, Interaction, Participation
 
 DEMO_USERNAME = "demo"
@@ -180,6 +182,8 @@ def _write_contacts(user: User, planner: Planner) -> list[int]:
         updated_at=F("last_interaction_at"),
         last_interaction_at=Greatest(Coalesce(personal, professional), Coalesce(professional, personal)),
     )
+    # A clock without an interaction of its purpose counts from the contact's creation, which has just moved.
+    contacts_refresh_clock(Contact.objects.filter(owner=user), [user])
     return [c.pk for c in contacts]
 
 
@@ -248,6 +252,8 @@ def _write_interactions(user: User, planner: Planner, contact_ids: list[int], ev
             for i in p.participants
         ),
     )
+    # The counts per day the dashboards read, made from the rows just written (and the wiped ones gone).
+    interaction_days_refresh(user)
 
 
 def _analyze(*models: type[Model]) -> None:
@@ -288,6 +294,15 @@ def _prepare_user(username: str, email: str, password_hash: str, start: dt.datet
     return user
 
 
+def demo_users_delete(users: Iterable[User]) -> None:
+    """Delete users this module made, each emptied first as seeding empties a user it replaces (`_wipe`):
+    deleting a user whole would load every interaction to cascade, and each tag's deletion would rewrite
+    every contact wearing it."""
+    for user in users:
+        _wipe(user)
+        user.delete()
+
+
 def demo_user_has_data(username: str = DEMO_USERNAME) -> bool:
     return Contact.objects.filter(owner__username=username).exists()
 
@@ -300,9 +315,15 @@ def seed_demo(
     size: DemoSize | None = None,
     seed: int = 42,
     now: dt.datetime,
+    positions: range | None = None,
+    analyze: bool = True,
 ) -> SeedSummary:
     """Create or replace the data of the demo user, and of `extra_users` benchmark users bench1..benchN,
-    each with `size` contacts and interactions over `size.years` up to `now`."""
+    each with `size` contacts and interactions over `size.years` up to `now`.
+
+    Several processes can seed one set of users together (bench/run.py does): each passes the `positions`
+    it seeds (0 is `username`, n is bench{n}) and `analyze=False`, since ANALYZE's lock, held to the
+    commit, would make them wait for each other; the caller analyses once they are all done."""
     began = time.monotonic()
     size = size or DemoSize()
     summary = SeedSummary()
@@ -319,7 +340,8 @@ def seed_demo(
     # planner's picture within a factor of two of the truth all along.
     written = analyzed = 0
     with transaction.atomic():
-        for position, name in enumerate(names):
+        for position in positions if positions is not None else range(len(names)):
+            name = names[position]
             # One generator per user, seeded from the seed and the user's position, so a user's data does not
             # depend on how many users came before.
             planner = Planner(random.Random(f"kith-demo:{seed}:{position}"), size, now, zone)
@@ -328,7 +350,7 @@ def seed_demo(
                 name, f"{name}@example.com", hasher.password, planner.start - dt.timedelta(hours=1)
             )
             written += len(planner.contacts) + len(planner.interactions)
-            fresh = written >= 2 * analyzed
+            fresh = analyze and written >= 2 * analyzed
             _write(user, planner, analyze=fresh)
             if fresh:
                 analyzed = written
@@ -336,7 +358,7 @@ def seed_demo(
             summary.contacts += len(planner.contacts)
             summary.events += len(planner.events)
             summary.interactions += len(planner.interactions)
-        if analyzed != written:
+        if analyze and analyzed != written:
             _analyze(*_TABLES_FILLED, FollowUp)
     summary.seconds = time.monotonic() - began
     return summary

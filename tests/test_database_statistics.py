@@ -92,6 +92,23 @@ def test_the_embedded_default_is_analysed_on_migrate_and_keeps_a_server_sized_ca
     assert shown.stdout.split() == ["wal", "-32000", "2"]
 
 
+def test_a_sqlite_database_url_gets_the_embedded_defaults_settings(tmp_path):
+    """DATABASE_URL=sqlite:///path (how `make bench` measures SQLite) is that file, with the same pragmas."""
+    env = {k: v for k, v in os.environ.items() if k != "CELERY_BROKER_URL"}
+    env.update(KITH_DATA_DIR=str(tmp_path), DATABASE_URL=f"sqlite:///{tmp_path / 'elsewhere.sqlite3'}")
+    shown = subprocess.run(
+        [sys.executable, str(settings.BASE_DIR / "manage.py"), "shell", "-v", "0", "-c", PRAGMAS_SHOWN],
+        env=env,
+        check=True,
+        timeout=120,
+        capture_output=True,
+        text=True,
+    )
+    assert shown.stdout.split() == ["wal", "-32000", "2"]
+    assert (tmp_path / "elsewhere.sqlite3").exists()
+    assert not (tmp_path / "kith.sqlite3").exists()
+
+
 PRAGMAS_SHOWN = """
 from django.db import connection
 with connection.cursor() as cursor:

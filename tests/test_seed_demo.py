@@ -15,6 +15,8 @@ from django.test import override_settings
 from accounts.choices import Circle, Intention, Purpose, Setting
 from accounts.models import User
 from contacts.models import Contact, EmailAddress, PhoneNumber, Tag
+from demo.planner import DemoSize
+from demo.seed import demo_users_delete, seed_demo
 from followups.models import FollowUp
 from interactions.actions import SUMMARY_FIELDS, contacts_refresh_last_seen, interaction_default_purpose
 from interactions.models import Event, Interaction, Kind, Participation
@@ -259,6 +261,36 @@ def test_sizes_are_exact_for_every_user(db):
     assert fingerprint(User.objects.get(username="bench1")) != fingerprint(
         User.objects.get(username="bench2")
     )
+
+
+def test_users_seeded_in_parts_are_the_users_seeded_at_once(db):
+    """bench/run.py seeds the benchmark users in several processes, each given its positions: the same
+    users, with the same data, as one seed_demo call makes."""
+    size = DemoSize(contacts=30, interactions=120)
+    seed_demo(username="main", extra_users=2, size=size, now=NOW_AT)
+    at_once = {name: fingerprint(User.objects.get(username=name)) for name in ["main", "bench1", "bench2"]}
+    User.objects.filter(username__in=at_once).delete()
+
+    seed_demo(username="main", extra_users=2, size=size, now=NOW_AT, positions=range(2, 3), analyze=False)
+    assert list(User.objects.values_list("username", flat=True)) == ["bench2"]
+    seed_demo(username="main", extra_users=2, size=size, now=NOW_AT, positions=range(0, 2), analyze=False)
+
+    assert {name: fingerprint(User.objects.get(username=name)) for name in at_once} == at_once
+
+
+def test_deleting_demo_users_leaves_nothing_of_theirs(db):
+    size = DemoSize(contacts=20, interactions=80)
+    seed_demo(username="main", extra_users=2, size=size, now=NOW_AT)
+    kept = User.objects.get(username="main")
+    kept_rows = fingerprint(kept)
+
+    demo_users_delete(User.objects.filter(username__in=["bench1", "bench2"]))
+
+    assert list(User.objects.values_list("username", flat=True)) == ["main"]
+    assert not Contact.objects.exclude(owner=kept).exists()
+    assert not Interaction.objects.exclude(owner=kept).exists()
+    assert not FollowUp.objects.exclude(contact__owner=kept).exists()
+    assert fingerprint(kept) == kept_rows
 
 
 def test_years_stretch_the_history(db):
