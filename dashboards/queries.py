@@ -224,23 +224,34 @@ def health_conditions(today: dt.date) -> dict[int, tuple[str, list[Any]]]:
 
 
 def _cadences(user: User, purpose: str) -> dict[str, list[int]]:
-    """Per circle, the cadences a clock of `purpose` can have there: the user's default for the circle and
-    every cadence set by hand on a contact (one query through contact_*_cadence_set)."""
+    """Per circle, the cadences a clock of `purpose` has there among the dashboard's people: the user's
+    default for the circle and the cadences set by hand on its people (one query through
+    contact_*_cadence_set, which holds only the contacts with one)."""
     column = f"{purpose}_cadence_days"
-    chosen = set(
-        Contact.objects.filter(owner=user, **{f"{column}__isnull": False})
-        .values_list(column, flat=True)
+    table = user.cadence_table()[purpose]
+    cadences = {circle: {table[circle]} for circle in Circle.values}
+    chosen = (
+        dashboard_people(user, purpose)
+        .filter(**{f"{column}__isnull": False})
+        .values_list("circle", column)
         .distinct()
         .order_by()
     )
-    table = user.cadence_table()[purpose]
-    return {circle: sorted({table[circle], *chosen}) for circle in Circle.values}
+    for circle, days in chosen:
+        cadences[circle].add(days)
+    return {circle: sorted(days) for circle, days in cadences.items()}
 
 
-def _people_statement(user: User, purpose: str, today: dt.date) -> Statement:
-    """One statement for everything people_overview shows, glued with UNION ALL; the first column says
-    which list a row belongs to. Each part is a range of an index over the stored clock state
-    (contacts.clock), so its cost follows what it shows, not the number of contacts:
+# At most this many SELECTs glued into one statement: SQLite refuses a compound SELECT of more than 500, and
+# a user who set many different cadences by hand gets two parts per circle and cadence.
+_PARTS_PER_STATEMENT = 100
+
+
+def _people_statements(user: User, purpose: str, today: dt.date) -> list[Statement]:
+    """The statement for everything people_overview shows, glued with UNION ALL (split in a few when there
+    are more than _PARTS_PER_STATEMENT parts); the first column says which list a row belongs to. Each part
+    is a range of an index over the stored clock state (contacts.clock), so its cost follows what it shows,
+    not the number of contacts:
     - each health list: the first LIST_CAP by name (contact_owner_name, or a range of contact_owner_fading /
       contact_owner_lapsed, as the planner finds cheaper);
     - the most overdue of a circle: overdue scores of one cadence rank as their due dates, so per circle
@@ -262,15 +273,16 @@ def _people_statement(user: User, purpose: str, today: dt.date) -> Statement:
     # A NULL in a union is typed text on PostgreSQL, so every NULL says its type.
     no_counts = "CAST(NULL AS BIGINT) AS n, CAST(NULL AS BIGINT) AS met, CAST(NULL AS BIGINT) AS overdue"
     by_name = "LOWER(display_name), id"
-    parts: list[str] = []
-    params: list[Any] = []
+    parts: list[Statement] = []
 
     def add_list(number: int, where: str, where_params: list[Any], order: str) -> None:
         parts.append(
-            f"SELECT * FROM (SELECT %s AS list, {person}, {no_counts}, CAST(NULL AS INTEGER) AS health "
-            f"FROM {table} WHERE {base} AND {where} ORDER BY {order} LIMIT %s) AS part_{len(parts)}"
+            (
+                f"SELECT * FROM (SELECT %s AS list, {person}, {no_counts}, CAST(NULL AS INTEGER) AS health "
+                f"FROM {table} WHERE {base} AND {where} ORDER BY {order} LIMIT %s) AS part_{len(parts)}",
+                [number, user.pk, *where_params, LIST_CAP],
+            )
         )
-        params.extend([number, user.pk, *where_params, LIST_CAP])
 
     for number, rank in _HEALTH_LIST.items():
         add_list(number, *health_conditions(today)[rank], by_name)
@@ -285,18 +297,26 @@ def _people_statement(user: User, purpose: str, today: dt.date) -> Statement:
             )
     for number, circle in _CIRCLE_BY_NAME.items():
         add_list(number, f"circle = %s AND {due} >= %s", [circle, day], by_name)
-    # GROUP BY names the columns by position: the health expression holds parameters, which PostgreSQL
-    # would not take as the same expression twice.
-    parts.append(
+    parts.append(_counts_part(f"FROM {table} WHERE {base}", due, day, user))
+    return [
+        (" UNION ALL ".join(sql for sql, _ in chunk), [p for _, ps in chunk for p in ps])
+        for chunk in (parts[n : n + _PARTS_PER_STATEMENT] for n in range(0, len(parts), _PARTS_PER_STATEMENT))
+    ]
+
+
+def _counts_part(source: str, due: str, day: object, user: User) -> Statement:
+    """The people statement's counts: per circle and health, how many, how many within their cadence and
+    how many overdue and not paused. GROUP BY names the columns by position: the health expression holds
+    parameters, which PostgreSQL would not take as the same expression twice."""
+    return (
         "SELECT * FROM (SELECT %s, CAST(NULL AS BIGINT), CAST(NULL AS TEXT), circle, CAST(NULL AS TEXT), "
         "CAST(NULL AS BOOLEAN), CAST(NULL AS INTEGER), CAST(NULL AS DATE), CAST(NULL AS DATE), COUNT(*), "
         f"SUM(CASE WHEN {due} >= %s THEN 1 ELSE 0 END), "
         f"SUM(CASE WHEN {due} < %s AND NOT reminders_paused THEN 1 ELSE 0 END), "
         "CASE WHEN health_lapsed_on <= %s THEN 2 WHEN health_fading_on <= %s THEN 1 ELSE 0 END "
-        f"FROM {table} WHERE {base} GROUP BY 4, 13) AS counts"
+        f"{source} GROUP BY 4, 13) AS counts",
+        [_COUNTS, day, day, day, day, user.pk],
     )
-    params.extend([_COUNTS, day, day, day, day, user.pk])
-    return " UNION ALL ".join(parts), params
 
 
 def _by_name(person: Person) -> tuple[str, int]:
@@ -380,10 +400,14 @@ def people_overview(user: User, purpose: str, today: dt.date) -> PeopleOverview:
       cadence), and who, most overdue first, at most LIST_CAP.
 
     1. One query finds the cadences set by hand (_cadences).
-    2. One statement returns the counts and every capped list's candidates (_people_statement, _people_read).
+    2. One statement returns the counts and every capped list's candidates (_people_statements,
+       _people_read); a few when many cadences were set by hand.
     3. One query finds the open follow-ups of the people needing attention (_attention_add_followups).
     """
-    overview = _people_read(_statement_rows(_people_statement(user, purpose, today)), today)
+    rows = [
+        row for statement in _people_statements(user, purpose, today) for row in _statement_rows(statement)
+    ]
+    overview = _people_read(rows, today)
     _attention_add_followups(user, purpose, overview.attention)
     for bucket in overview.health:
         bucket.links = [

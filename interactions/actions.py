@@ -22,7 +22,6 @@ from contacts.policy import DRIFT_WINDOW
 from interactions.days import interaction_days_of, interaction_days_refresh, tag_days_refresh
 from interactions.models import Event, Interaction, Kind, Participation
 from interactions.signals import interactions_announce
-from interactions.tag_days import tag_days_for_contacts
 
 
 class OwnershipError(ValueError):
@@ -232,8 +231,6 @@ def interactions_delete_for_contacts(
     days = interaction_days_of(owner, doomed.values_list("occurred_at", flat=True))
     deleted, _ = doomed.delete()
     interaction_days_refresh(owner, days)
-    # The interactions they shared stay, counted for their tags no more once their rows go (TagDay).
-    tag_days_for_contacts(owner, ids, without=ids)
     return deleted
 
 

@@ -44,24 +44,33 @@ class InteractionAdmin(admin.ModelAdmin):
             interaction_days_refresh(owner, interaction_days_of(owner, [interaction.occurred_at]))
 
     def delete_model(self, request, obj):
+        people = list(obj.participations.values_list("contact_id", flat=True))
         super().delete_model(request, obj)
         interaction_days_refresh(obj.owner, interaction_days_of(obj.owner, [obj.occurred_at]))
+        contacts_refresh_last_seen(people)
 
     def delete_queryset(self, request, queryset):
         touched = defaultdict(list)
         for owner_id, when in queryset.values_list("owner_id", "occurred_at"):
             touched[owner_id].append(when)
+        people = list(
+            Participation.objects.filter(interaction__in=queryset).values_list("contact_id", flat=True)
+        )
         super().delete_queryset(request, queryset)
         for owner in User.objects.filter(pk__in=list(touched)):
             interaction_days_refresh(owner, interaction_days_of(owner, touched[owner.pk]))
+        contacts_refresh_last_seen(people)
 
     def save_formset(self, request, form, formset, change):
         for obj in formset.save(commit=False):
             obj.owner_id = form.instance.owner_id
             obj.save()
+        # Known once save(commit=False) ran: the people taken off keep a summary to work out again.
+        removed = [obj.contact_id for obj in formset.deleted_objects]
         for obj in formset.deleted_objects:
             obj.delete()
         # Other participants, other tags: the interaction's day is counted again per tag.
         owner = form.instance.owner
         tag_days_refresh(owner, interaction_days_of(owner, [form.instance.occurred_at]))
-        contacts_refresh_last_seen(form.instance.participations.values_list("contact_id", flat=True))
+        people = form.instance.participations.values_list("contact_id", flat=True)
+        contacts_refresh_last_seen([*people, *removed])

@@ -7,7 +7,7 @@ interactions (interactions.actions, the importer, restores, the demo seeder, the
 alike. A new time zone moves every local day, so the user's whole summary is counted again then
 (`interaction_days_after_settings_changed`, on accounts' `settings_changed`).
 The same recount makes those days' counts per tag of the people taking part (TagDay, the Balance's); a
-change of a tag's people recounts its tags on their days (`tag_days_refresh`, from interactions.tag_days).
+change of a tag's people recounts its tags on their days (`tag_days_refresh`, from dashboards.tag_days).
 """
 
 from __future__ import annotations

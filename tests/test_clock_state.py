@@ -1,7 +1,8 @@
 """The clock state each contact stores (contacts.clock) is what contacts.policy says of its full history.
 
 Hypothesis plays random sequences of what changes clocks: contacts made and edited, interactions logged,
-moved, re-purposed and deleted, bulk changes, LinkedIn imports (which bring old "connected on" dates),
+moved, re-purposed, given other people and deleted, quick capture at events (new and known people, a row's
+intention corrected), bulk changes, LinkedIn imports (which bring old "connected on" dates),
 merges, a backup restored into a new account, archive, deletion, time zone and cadence settings, and days
 passing. After every step, each contact's stored dates must equal the policy's ClockState worked out here
 from the interactions table itself (never from the timeline summary or any code that writes the state), the
@@ -35,7 +36,8 @@ from contacts.actions import (
 from contacts.models import Contact
 from contacts.queries import contacts_health_filter
 from dashboards.queries import people_overview
-from interactions.actions import interaction_delete, interaction_log, interaction_update
+from interactions.actions import event_create, interaction_delete, interaction_log, interaction_update
+from interactions.capture import CaptureInput, capture_row_save, capture_row_update
 from interactions.models import Interaction, Participation
 from tests.factories import UserFactory
 from transfer.backup import backup_build, backup_restore
@@ -58,8 +60,11 @@ steps = st.one_of(
     st.tuples(st.just("unlog"), pick),
     st.tuples(st.just("edit"), pick, intentions, circles, overrides),
     st.tuples(
-        st.just("bulk"), st.lists(pick, min_size=1, max_size=4), st.sampled_from(["intention", "circle"])
+        st.just("bulk"), st.lists(pick, min_size=1, max_size=4), st.sampled_from([0, 1, 2]), st.booleans()
     ),
+    st.tuples(st.just("capture"), intentions, st.integers(0, 40), pick),
+    st.tuples(st.just("recapture"), pick, intentions),
+    st.tuples(st.just("people"), pick, st.lists(pick, min_size=1, max_size=3)),
     st.tuples(st.just("import"), st.integers(1, 4), st.integers(0, 900)),
     st.tuples(st.just("merge"), pick, pick),
     st.tuples(st.just("restore")),
@@ -171,12 +176,31 @@ def _run(user: User, step: tuple, clock: time_machine.Traveller, serial: int) ->
             contacts[index % len(contacts)], intention=intention, circle=circle, personal_cadence_days=own
         )
     elif kind == "bulk" and contacts:
-        chosen, what = args
+        chosen, value, intention = args
         ids = {contacts[i % len(contacts)].pk for i in chosen}
-        if what == "intention":
-            contacts_bulk_change(user, ids, BulkAction.SET_INTENTION, Intention.values[serial % 3])
+        if intention:
+            contacts_bulk_change(user, ids, BulkAction.SET_INTENTION, Intention.values[value])
         else:
-            contacts_bulk_change(user, ids, BulkAction.SET_CIRCLE, Circle.values[serial % 3])
+            contacts_bulk_change(user, ids, BulkAction.SET_CIRCLE, Circle.values[value])
+    elif kind == "capture":
+        # Quick capture at an event some days ago: a new person, or a known one met there again.
+        intention, days_ago, known = args
+        start = (now - dt.timedelta(days=days_ago)).date()
+        event = event_create(user, name=f"Meetup {serial}", start_date=start, setting=Setting.INFORMAL)
+        link = contacts[known % len(contacts)] if contacts and known % 2 else None
+        row = CaptureInput(
+            name=f"Met {serial}", intention=intention, link=link, confirmed_new=True, row_key=f"r{serial}"
+        )
+        capture_row_save(user, event, row, now=now)
+    elif kind == "recapture":
+        rows = list(Participation.objects.filter(owner=user, interaction__event__isnull=False).order_by("pk"))
+        if rows:
+            row = rows[args[0] % len(rows)]
+            capture_row_update(row, name=row.contact.display_name, intention=args[1])
+    elif kind == "people" and interactions and contacts:
+        index, chosen = args
+        people = list({contacts[i % len(contacts)].pk: contacts[i % len(contacts)] for i in chosen}.values())
+        interaction_update(interactions[index % len(interactions)], contacts=people)
     elif kind == "import":
         count, days_ago = args
         data = _linkedin(count, (now - dt.timedelta(days=days_ago)).date(), serial % 4)
@@ -211,6 +235,9 @@ def _run(user: User, step: tuple, clock: time_machine.Traveller, serial: int) ->
 def test_the_stored_clock_state_is_the_policys_after_any_sequence_of_writes(sequence):
     with time_machine.travel(START, tick=False) as clock:
         user = UserFactory()
+        # A few people to begin with, so that the steps which change people have someone to change.
+        for n, (intention, circle) in enumerate(zip(Intention.values, Circle.values, strict=True)):
+            contact_create(user, display_name=f"First {n}", intention=intention, circle=circle)
         for serial, step in enumerate(sequence):
             user = _run(user, step, clock, serial)
             _check(user, step)
@@ -235,6 +262,23 @@ def test_the_stored_clock_state_is_the_policys_after_any_sequence_of_writes(sequ
                 if c.archived_at is None and c.intention in (purpose, Intention.BOTH)
             ]
             assert shown == {h: sum(health[c.pk] == h for c in kept) for h in policy.Health}
+            # Who needs attention, and who in each circle is within their cadence, by the policy's days.
+            clocks = {}
+            for c in kept:
+                facts = policy.ContactFacts.from_contact(c, user.zone)
+                last_on = history.get(c.pk, ({}, []))[0]
+                elapsed = policy.clock_elapsed(facts, purpose, last_on, today)
+                clocks[c.pk] = (elapsed, policy.cadence_for(facts, purpose, user.cadence_table()))
+            late = sorted(
+                (-policy.overdue_score(*clocks[c.pk]), c.display_name.lower(), c.pk)
+                for c in kept
+                if not c.reminders_paused and policy.overdue_score(*clocks[c.pk]) > 0
+            )
+            assert [a.contact.pk for a in overview.attention] == [pk for _, _, pk in late[:20]]
+            assert overview.attention_total == len(late)
+            for row in overview.circles:
+                within = [c for c in kept if c.circle == row.circle and clocks[c.pk][0] <= clocks[c.pk][1]]
+                assert (row.count, row.met) == (sum(c.circle == row.circle for c in kept), len(within))
         for h in policy.Health:
             listed = contacts_health_filter(Contact.objects.filter(owner=user), h, today)
             assert set(listed.values_list("pk", flat=True)) == {

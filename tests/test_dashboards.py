@@ -254,6 +254,22 @@ def test_stored_clocks_agree_with_the_policy_on_every_day(alice):
             assert stored.health(today) == policy.contact_health(facts, last_on, table, today)
 
 
+def test_a_hundred_cadences_set_by_hand_still_rank_who_needs_attention(alice, client):
+    # Two parts of the people statement per circle and cadence: more than SQLite takes in one statement.
+    for days in range(1, 101):
+        contact = person(
+            alice, name=f"Every {days:03}", circle=Circle.values[days % 3], personal_cadence_days=days
+        )
+        log(
+            alice, contact, 150, Purpose.PERSONAL
+        )  # (150 - days) / days: the shortest cadence is the most late
+    overview = people_overview(alice, Purpose.PERSONAL, TODAY)
+    assert [a.contact.display_name for a in overview.attention] == [f"Every {d:03}" for d in range(1, 21)]
+    assert overview.attention_total == 100
+    client.force_login(alice)
+    assert client.get(reverse("friendships")).status_code == 200
+
+
 def test_attention_is_ranked_by_overdue_score_with_its_follow_up(alice):
     # A lapsed fortnightly friend outranks a slightly late half-yearly one.
     inner = person(alice, circle=Circle.INNER, name="Inner")

@@ -19,10 +19,10 @@ from contacts.actions import contact_delete
 from contacts.forms import MAX_EMAILS, MAX_PHONES, MAX_TAGS
 from contacts.models import Contact, EmailAddress, PhoneNumber, contacts_refresh_search_text
 from contacts.text import fold_words
+from dashboards.tag_days import tag_days_for_contacts
 from followups.models import CLOCK_REASONS, OPEN_STATES, FollowUp
 from interactions.actions import interactions_written
 from interactions.models import Participation
-from interactions.tag_days import tag_days_for_contacts
 from transfer.matching import phone_key
 from transfer.vcard import extra_lines
 
@@ -120,7 +120,7 @@ def contact_merge(keep: Contact, other: Contact) -> Contact:
     _followups_move(keep, other)
 
     contact_delete(other)
-    # `keep`'s tags now count `other`'s interactions, moved with an UPDATE (interactions.tag_days).
+    # `keep`'s tags now count `other`'s interactions, moved with an UPDATE (dashboards.tag_days).
     tag_days_for_contacts(keep.owner, [keep.pk])
     contacts_refresh_search_text([keep.pk])
     # One batch for the merge: `keep`'s timeline summary, then its re-plan (with its next follow-up date),

@@ -29,11 +29,11 @@ from contacts.models import (
 )
 from contacts.policy import local_date
 from contacts.text import casefold_key
+from dashboards.tag_days import tag_days_for_contacts
 from interactions.actions import contacts_refresh_last_seen, timeline_summary
 from interactions.days import interaction_days_of, interaction_days_refresh
 from interactions.models import Interaction, Kind, Participation
 from interactions.signals import interactions_announce
-from interactions.tag_days import tag_days_for_contacts
 from transfer.matching import MatchIndex, phone_e164_known, phone_key
 from transfer.reading import card_fatal
 from transfer.vcard import Card, extra_lines, text_escape
@@ -263,7 +263,7 @@ def _write(
     additions.write(step)
     new_ids = {c.pk for c in contacts}
     _connections_log(owner, additions.connected, new_ids)
-    # Known contacts given tags: their interactions count for those tags now (interactions.tag_days). The new
+    # Known contacts given tags: their interactions count for those tags now (dashboards.tag_days). The new
     # ones' only interactions are their connections, counted with every tag just above.
     tagged = [(c, t) for c, t in additions.links if c not in new_ids]
     tag_days_for_contacts(owner, {c for c, _t in tagged}, {t for _c, t in tagged})

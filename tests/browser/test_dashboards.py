@@ -73,10 +73,17 @@ def test_both_dashboards_on_seeded_data_match_the_data(request, seeded, viewport
         people = Contact.objects.filter(
             owner=seeded, archived_at__isnull=True, intention__in=[purpose, Intention.BOTH]
         ).count()
-        mine = Interaction.objects.filter(owner=seeded, purpose=purpose, occurred_at__lte=now)
+        # The last 30 and 90 days are the user's local days up to today, today included.
+        today = now.astimezone(seeded.zone).date()
+        days = [
+            at.astimezone(seeded.zone).date()
+            for at in Interaction.objects.filter(owner=seeded, purpose=purpose).values_list(
+                "occurred_at", flat=True
+            )
+        ]
         assert _number(page, "people") == people > 0
-        assert _number(page, "last-30") == mine.filter(occurred_at__gte=now - dt.timedelta(days=30)).count()
-        assert _number(page, "last-90") == mine.filter(occurred_at__gte=now - dt.timedelta(days=90)).count()
+        assert _number(page, "last-30") == sum(today - dt.timedelta(days=29) <= d <= today for d in days)
+        assert _number(page, "last-90") == sum(today - dt.timedelta(days=89) <= d <= today for d in days)
         health = sum(
             int(page.locator(f'[data-health="{h}"]').inner_text()) for h in ("recent", "fading", "lapsed")
         )

@@ -1,7 +1,8 @@
-"""Keeps the counts per tag (TagDay, counted by interactions.days) in step when a tag's people change and no
-interaction is written: a tag added or removed on either side of the relation (`m2m_changed`, clear()
-included), a contact deleted (interactions_delete_for_contacts) or merged (transfer.merge), an import tagging
-known contacts in bulk (transfer.writing). Only those tags are counted, on their contacts' local days."""
+"""Keeps Balance's counts per tag (interactions.TagDay, counted by interactions.days with every interaction
+written) in step when a tag's people change and no interaction is written: a tag added or removed on either
+side of the relation (`m2m_changed`, clear() included), a contact deleted (`contacts_deleting`) or merged
+(transfer.merge), an import tagging known contacts in bulk (transfer.writing). Only those tags are counted,
+on their contacts' local days. DashboardsConfig.ready connects the receivers."""
 
 from __future__ import annotations
 
@@ -51,3 +52,12 @@ def tag_days_after_tagging(
     if ids:
         contacts, tags = (ids, [instance.pk]) if reverse else ([instance.pk], ids)
         tag_days_for_contacts(instance.owner, contacts, tags)
+
+
+def tag_days_before_deleting(
+    sender: object, owner: User, contact_ids: Iterable[int], **kwargs: object
+) -> None:
+    """contacts.signals.contacts_deleting: the interactions these contacts shared with others stay, and count
+    for their tags no more once their rows go."""
+    ids = list(contact_ids)
+    tag_days_for_contacts(owner, ids, without=ids)
