@@ -19,6 +19,8 @@ from collections import defaultdict
 import pytest
 import time_machine
 from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -40,6 +42,7 @@ from interactions.actions import event_create, interaction_delete, interaction_l
 from interactions.capture import CaptureInput, capture_row_save, capture_row_update
 from interactions.models import Interaction, Participation
 from tests.factories import UserFactory
+from tests.migrating import migrate_to_just_before
 from transfer.backup import backup_build, backup_restore
 from transfer.imports import import_file
 from transfer.merge import contact_merge
@@ -284,3 +287,37 @@ def test_the_stored_clock_state_is_the_policys_after_any_sequence_of_writes(sequ
             assert set(listed.values_list("pk", flat=True)) == {
                 pk for pk, value in health.items() if value == h
             }
+
+
+CLOCK_MIGRATION = ("contacts", "0012_clock_state")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_gives_existing_contacts_the_policys_state(migrator):
+    apps = migrate_to_just_before(migrator, CLOCK_MIGRATION)
+    OldUser = apps.get_model("accounts", "User")
+    OldContact = apps.get_model("contacts", "Contact")
+    owner = OldUser.objects.create(
+        username="maya", email="maya@example.com", time_zone="Asia/Tokyo", personal_close_days=10
+    )
+    late = dt.datetime(2026, 5, 31, 22, 30, tzinfo=dt.UTC)  # 1 June in Tokyo
+    for n, (intention, circle) in enumerate(zip(Intention.values, Circle.values, strict=True)):
+        contact = OldContact.objects.create(
+            owner=owner,
+            display_name=f"Old {n}",
+            intention=intention,
+            circle=circle,
+            last_personal_at=late,
+            recent_purposes="professional,professional,professional",
+        )
+        OldContact.objects.filter(pk=contact.pk).update(created_at=late - dt.timedelta(days=300))
+
+    MigrationExecutor(connection).migrate([CLOCK_MIGRATION])
+
+    user = User.objects.get(username="maya")
+    for contact in Contact.objects.filter(owner=user):
+        facts = policy.ContactFacts.from_contact(contact, user.zone)
+        last_on = {Purpose.PERSONAL: dt.date(2026, 6, 1)}
+        assert _stored(contact) == policy.clock_state(facts, last_on, user.cadence_table())
+        assert contact.drifting == (contact.intention == Intention.PERSONAL)
+    assert Contact.objects.get(owner=user, circle=Circle.CLOSE).personal_clock_due_on == dt.date(2026, 6, 11)

@@ -11,10 +11,34 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+# The columns as this migration knows them, whatever contacts.clock's lists grow into later.
+CLOCK_FIELDS = [
+    *(
+        f"{p}_clock_{part}"
+        for p in ("personal", "professional")
+        for part in ("cadence", "due_on", "lapsed_on")
+    ),
+    "health_fading_on",
+    "health_lapsed_on",
+    "drifting",
+]
+CLOCK_INPUTS = [
+    "intention",
+    "circle",
+    "personal_cadence_days",
+    "professional_cadence_days",
+    "created_at",
+    "last_personal_at",
+    "last_professional_at",
+    "recent_purposes",
+]
+
+
 def backfill(apps, schema_editor):
+    """Each contact's state as the policy works it out today (contacts.clock.clock_fill)."""
     from accounts.bulk import rows_update
     from accounts.choices import Circle, Purpose
-    from contacts.clock import CLOCK_FIELDS, CLOCK_INPUTS, clock_fill
+    from contacts.clock import clock_fill
 
     User = apps.get_model("accounts", "User")
     Contact = apps.get_model("contacts", "Contact")
