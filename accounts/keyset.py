@@ -32,8 +32,13 @@ class _Key:
     expression: Any
     descending: bool
     nulls_last: bool
+    # A key that is never NULL is ordered without saying where nulls go: PostgreSQL reads an ascending index
+    # only for its own placement (nulls last), so "NULLS FIRST" on a name would sort the whole list.
+    nullable: bool = True
 
     def order(self) -> OrderBy:
+        if not self.nullable:
+            return OrderBy(F(self.alias), descending=self.descending)
         return OrderBy(
             F(self.alias),
             descending=self.descending,
@@ -52,16 +57,36 @@ class _Key:
         return Q(**{f"{self.alias}__isnull": True}) if value is None else Q(**{self.alias: value})
 
 
+def _nullable(model: type[Model], expression: Any) -> bool:
+    """Whether `expression` can be NULL: a column that allows it, or an expression over one (unknown kinds of
+    expression count as nullable)."""
+    if isinstance(expression, F):
+        name = str(expression.deconstruct()[1][0])
+        field = model._meta.pk if name == "pk" else model._meta.get_field(name)
+        return bool(getattr(field, "null", True))
+    sources = getattr(expression, "get_source_expressions", lambda: None)()
+    if not sources or type(expression).__name__ not in _NULL_PRESERVING:
+        return True
+    return any(_nullable(model, source) for source in sources)
+
+
+# Functions that are NULL only when an argument is.
+_NULL_PRESERVING = {"Lower", "Upper", "Length", "Trim"}
+
+
 def _keys(queryset: QuerySet[Any]) -> list[_Key]:
     keys = []
+    model = queryset.model
     for i, item in enumerate(queryset.query.order_by):
         alias = f"keyset_{i}"
         if isinstance(item, str):
-            keys.append(_Key(alias, F(item.lstrip("-")), item.startswith("-"), False))
+            expression = F(item.lstrip("-"))
+            keys.append(_Key(alias, expression, item.startswith("-"), False, _nullable(model, expression)))
         elif isinstance(item, OrderBy):
-            keys.append(_Key(alias, item.expression, item.descending, bool(item.nulls_last)))
+            nullable = _nullable(model, item.expression)
+            keys.append(_Key(alias, item.expression, item.descending, bool(item.nulls_last), nullable))
         else:
-            keys.append(_Key(alias, item, False, False))
+            keys.append(_Key(alias, item, False, False, _nullable(model, item)))
     if not keys:
         raise ValueError("Keyset pagination needs an ordered queryset.")
     return keys
