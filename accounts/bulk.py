@@ -1,18 +1,46 @@
-"""Writing different values to many rows at once. Django's `bulk_update` sends one `CASE WHEN id = ...` per
-field, which the database evaluates arm by arm for every row (seconds for 10,000 rows); `rows_update` joins
-the table to a list of values instead, one statement per batch, on PostgreSQL and on SQLite (3.33 and
-later).
+"""Writing many rows at once.
+
+- `rows_update`: different values for many rows. Django's `bulk_update` sends one `CASE WHEN id = ...` per
+  field, which the database evaluates arm by arm for every row (seconds for 10,000 rows); `rows_update` joins
+  the table to a list of values instead, one statement per batch, on PostgreSQL and on SQLite (3.33 and
+  later).
+- `CopyQuerySet`: a `bulk_create` that writes large batches through PostgreSQL's `COPY`. Django's INSERT
+  prepares every cell through its field and builds one placeholder per cell, which costs more than the
+  database's own work (10,000 contacts: ~1.2 s against ~0.25 s).
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
+from operator import attrgetter
 from typing import Any
 
-from django.db import connection
+from django.db import connection, connections, models
 from django.db.models import Field, Model
+from django.db.models.fields import AutoFieldMixin
 
 BATCH_SIZE = 500
+# Below this many rows an INSERT costs no more than the sequence read and the COPY.
+COPY_MIN_ROWS = 50
+# Fields whose value on the model is already what the database takes (no pre_save, no conversion); any
+# other field's cell goes through its own pre_save and get_db_prep_save, as Django's INSERT does.
+_PLAIN_FIELDS: tuple[type[Field[Any, Any]], ...] = (
+    models.CharField,
+    models.TextField,
+    models.EmailField,
+    models.URLField,
+    models.SlugField,
+    models.IntegerField,
+    models.SmallIntegerField,
+    models.BigIntegerField,
+    models.PositiveIntegerField,
+    models.PositiveSmallIntegerField,
+    models.PositiveBigIntegerField,
+    models.BooleanField,
+    models.FloatField,
+    models.ForeignKey,
+    models.OneToOneField,
+)
 
 
 def rows_update(model: type[Model], fields: Sequence[str], rows: Sequence[Sequence[Any]]) -> int:
@@ -57,3 +85,75 @@ def rows_update(model: type[Model], fields: Sequence[str], rows: Sequence[Sequen
                 params,
             )
     return len(rows)
+
+
+class CopyQuerySet[M: Model](models.QuerySet[M]):
+    """A QuerySet whose `bulk_create` writes batches of `COPY_MIN_ROWS` rows or more through PostgreSQL's
+    `COPY`, with primary keys taken from the table's sequence first, so the objects come back with them as
+    from an INSERT. Django's own INSERT stays for SQLite, small batches, objects that have a primary key
+    already, and conflict handling (which COPY cannot do). Like Django's, it sends no signals."""
+
+    def bulk_create(self, objs: Iterable[M], *args: Any, **kwargs: Any) -> list[M]:
+        objs = list(objs)
+        conflicts = kwargs.get("ignore_conflicts") or kwargs.get("update_conflicts") or len(args) > 1
+        pk = self.model._meta.pk
+        if (
+            conflicts
+            or len(objs) < COPY_MIN_ROWS
+            or connections[self.db].vendor != "postgresql"
+            or not isinstance(pk, AutoFieldMixin)
+            or any(obj.pk is not None for obj in objs)
+        ):
+            return super().bulk_create(objs, *args, **kwargs)
+        rows_copy(self.model, objs, using=self.db)
+        return objs
+
+
+def rows_copy(model: type[Model], objs: Sequence[Model], *, using: str = "default") -> None:
+    """Insert `objs` (new objects of `model`, no primary keys yet) with one `COPY` on PostgreSQL and give each
+    its primary key, in the order of `objs`."""
+    db = connections[using]
+    meta = model._meta
+    pk = meta.pk
+    assert pk is not None
+    fields = [f for f in meta.local_concrete_fields if f is not pk]
+    cells = [_cell(f, db) for f in fields]
+    quote = db.ops.quote_name
+    columns = ", ".join(quote(str(f.column)) for f in [pk, *fields])
+    for obj in objs:
+        # What Django's bulk_create checks: a related object saved after it was assigned lends its key.
+        obj._prepare_related_fields_for_save(operation_name="bulk_create")  # type: ignore[attr-defined]
+    with db.cursor() as cursor:
+        cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+            [meta.db_table, pk.column, len(objs)],
+        )
+        keys = sorted(row[0] for row in cursor.fetchall())
+        with cursor.cursor.copy(f"COPY {quote(meta.db_table)} ({columns}) FROM STDIN") as copy:
+            for key, obj in zip(keys, objs, strict=True):
+                copy.write_row([key, *(cell(obj) for cell in cells)])
+    for key, obj in zip(keys, objs, strict=True):
+        obj.pk = key
+        obj._state.adding = False
+        obj._state.db = using
+
+
+def _cell(field: Field[Any, Any], db: Any) -> Callable[[Model], Any]:
+    """How one field's value on an object becomes its cell: read as it is for plain fields, else through the
+    field's pre_save (auto_now, folded copies) and get_db_prep_save (JSON, time zones), as an INSERT would."""
+    plain = type(field) in _PLAIN_FIELDS or (
+        type(field) is models.DateField and not (field.auto_now or field.auto_now_add)
+    )
+    if plain:
+        return attrgetter(field.attname)
+    prepared = lambda obj: field.get_db_prep_save(field.pre_save(obj, True), db)  # noqa: E731
+    if type(field) is models.DateTimeField and not (field.auto_now or field.auto_now_add):
+        # An aware moment or none is taken as it is; a naive one is made aware by the field, with a warning.
+        read = attrgetter(field.attname)
+
+        def moment(obj: Model) -> Any:
+            value = read(obj)
+            return value if value is None or value.tzinfo is not None else prepared(obj)
+
+        return moment
+    return prepared

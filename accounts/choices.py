@@ -40,6 +40,12 @@ DEFAULT_CADENCE_DAYS: dict[str, dict[str, int]] = {
 
 MAX_CADENCE_DAYS = 3650
 
+# A choices enum's `values` builds a new list on every use; loops over thousands of rows (imports, the
+# planner, the clock state) test against these instead.
+INTENTIONS = frozenset(Intention.values)
+CIRCLES = frozenset(Circle.values)
+PURPOSES = tuple(Purpose.values)
+
 
 def intention_purposes(intention: str) -> list[str]:
     """The purposes whose clocks a contact of this intention keeps: one, or both for `both`."""

@@ -21,7 +21,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from accounts.bulk import rows_update
-from accounts.choices import Circle, Intention, Purpose
+from accounts.choices import CIRCLES, INTENTIONS, PURPOSES, Purpose
 from accounts.models import User
 from contacts.policy import CadenceTable, ClockState, ContactFacts, clock_state, is_drifting, local_date
 
@@ -75,7 +75,7 @@ class ClockRow(Protocol):
 def clock_values(state: ClockState, drifting: bool) -> tuple[int | dt.date | bool, ...]:
     """The state as the values of CLOCK_FIELDS, in that order."""
     values: list[int | dt.date | bool] = []
-    for purpose in Purpose.values:
+    for purpose in PURPOSES:
         clock = state.clock(purpose)
         values += [clock.cadence, clock.due_on, clock.lapsed_on]
     return (*values, state.fading_on, state.lapsed_on, drifting)
@@ -101,7 +101,7 @@ def contact_clock_state(contact: ClockRow, table: CadenceTable, zone: dt.tzinfo)
 def clock_fill(contact: ClockRow, table: CadenceTable, zone: dt.tzinfo) -> bool:
     """Set the contact's CLOCK_FIELDS to what the policy says; True when any of them changed. A contact
     whose intention or circle is not one Kith knows is left as it is: the database refuses to write it."""
-    if contact.intention not in Intention.values or contact.circle not in Circle.values:
+    if contact.intention not in INTENTIONS or contact.circle not in CIRCLES:
         return False
     recent = contact.recent_purposes.split(",") if contact.recent_purposes else []
     values = clock_values(contact_clock_state(contact, table, zone), is_drifting(contact.intention, recent))

@@ -12,7 +12,9 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
 from django.db.models import Q
 from django.db.models.functions import Lower
+from django.utils import timezone
 
+from accounts.bulk import CopyQuerySet
 from accounts.choices import MAX_CADENCE_DAYS, Circle, Intention
 from accounts.dates import EARLIEST_YEAR, LATEST_YEAR
 from accounts.pages import url_with_id
@@ -120,7 +122,7 @@ class Tag(models.Model):
         super().save(*args, **kwargs)
 
 
-class ContactQuerySet(models.QuerySet["Contact"]):
+class ContactQuerySet(CopyQuerySet["Contact"]):
     def bulk_create(self, objs: Iterable[Contact], *args: Any, **kwargs: Any) -> list[Contact]:
         """Fill each contact's search text and clock state from its own fields, as save() would. Tags added
         afterwards through the m2m table in bulk need `contacts_refresh_search_text`."""
@@ -223,7 +225,9 @@ class Contact(models.Model):
     # PostgreSQL a trigram index serves the search (migration 0004).
     search_text = models.TextField(blank=True, default="", editable=False)
 
-    created_at = models.DateTimeField(auto_now_add=True)
+    # Stamped when the object is made, not when it is written (auto_now_add would stamp it again on insert):
+    # the clock state and an import's follow-up plan, worked out before the insert, count from this moment.
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = ContactQuerySet.as_manager()
@@ -413,6 +417,8 @@ class CardChange(models.Model):
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
     name = models.CharField(max_length=255)
 
+    objects = CopyQuerySet["CardChange"].as_manager()
+
     class Meta:
         indexes = [
             # The changes since a sync token, and the ctag (the highest id), for one owner.
@@ -439,7 +445,9 @@ def card_changes_record(owner_id: int, names: Iterable[str]) -> None:
         for start in range(0, len(ordered), _CHANGE_BATCH):
             batch = ordered[start : start + _CHANGE_BATCH]
             CardChange.objects.filter(owner_id=owner_id, name__in=batch).delete()
-            CardChange.objects.bulk_create(CardChange(owner_id=owner_id, name=name) for name in batch)
+        CardChange.objects.bulk_create(
+            [CardChange(owner_id=owner_id, name=name) for name in ordered], batch_size=_CHANGE_BATCH
+        )
 
 
 def contacts_cards_changed(contact_ids: Iterable[int]) -> None:
@@ -463,6 +471,8 @@ class EmailAddress(models.Model):
     # warnings, import matching and merging compare this.
     address_folded = FoldedField(max_length=_FOLD_GROWTH * 254, source="address")
     label = models.CharField(max_length=30, blank=True)
+
+    objects = CopyQuerySet["EmailAddress"].as_manager()
 
     class Meta:
         ordering = ["id"]
@@ -491,6 +501,8 @@ class PhoneNumber(models.Model):
     number = models.CharField(max_length=40, help_text="As the user typed it.")
     e164 = models.CharField(max_length=20, blank=True, help_text="Normalised for matching, when possible.")
     label = models.CharField(max_length=30, blank=True)
+
+    objects = CopyQuerySet["PhoneNumber"].as_manager()
 
     class Meta:
         ordering = ["id"]

@@ -23,7 +23,7 @@ from django.db.models import Min, Q
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from accounts.choices import Intention, Purpose, purpose_setting
+from accounts.choices import PURPOSES, Intention, Purpose, purpose_setting
 from accounts.models import User
 from contacts import policy
 from contacts.actions import contact_update
@@ -142,7 +142,7 @@ def _plan_clock(
     fields = _clock_fields(due)
     if current is None:
         changes.create.append(
-            FollowUp(owner_id=contact.owner_id, contact_id=contact.pk, purpose=due.purpose, **fields)
+            FollowUp(owner_id=contact.owner_id, contact=contact, purpose=due.purpose, **fields)
         )
         return
     unchanged = all(getattr(current, name) == value for name, value in fields.items())
@@ -158,7 +158,7 @@ def _plan_clock(
         current.done_at = now
         changes.update.append(current)
         changes.create.append(
-            FollowUp(owner_id=contact.owner_id, contact_id=contact.pk, purpose=due.purpose, **fields)
+            FollowUp(owner_id=contact.owner_id, contact=contact, purpose=due.purpose, **fields)
         )
     elif not unchanged:
         for name, value in fields.items():
@@ -194,7 +194,7 @@ def _plan_birthday(changes: _Changes, contact: Contact, due: Due | None, rows: l
         changes.create.append(
             FollowUp(
                 owner_id=contact.owner_id,
-                contact_id=contact.pk,
+                contact=contact,
                 purpose=Purpose.PERSONAL,
                 reason=Reason.BIRTHDAY,
                 due_on=wanted,
@@ -271,19 +271,12 @@ def _replan_batch(
     open_clock, last_dismissed, birthdays = _rows_sorted(rows)
 
     changes = _Changes()
+    plans = _Plans(table, zone, today, now)
     for contact in contacts:
-        facts = ContactFacts.from_contact(contact, zone)
-        plan = policy.followups_plan(facts, touches.get(contact.pk, []), table, today)
-        clock_plan = {due.purpose: due for due in plan if due.reason in CLOCK_REASONS}
-        for purpose in Purpose.values:
-            due = clock_plan.get(purpose)
-            dismissed = last_dismissed.get((contact.pk, purpose))
-            if due is not None and dismissed is not None and _dismissed_this_cycle(dismissed, due):
-                # The user dismissed this cycle's follow-up: the next is one cadence after it was due.
-                due = policy.clock_due(facts, purpose, dismissed.due_on, table)
-            _plan_clock(changes, contact, due, open_clock.get((contact.pk, purpose)), today, now)
-        birthday = next((due for due in plan if due.reason == Reason.BIRTHDAY), None)
-        _plan_birthday(changes, contact, birthday, birthdays.get(contact.pk, []))
+        its_rows = birthdays.get(contact.pk, [])
+        _plan_contact(
+            changes, contact, touches.get(contact.pk, []), plans, open_clock, last_dismissed, its_rows
+        )
 
     if changes.delete:
         FollowUp.objects.filter(pk__in=changes.delete).delete()
@@ -294,6 +287,64 @@ def _replan_batch(
     earliest = _earliest_open([*(r for r in rows if r.pk not in deleted), *changes.create])
     next_dates.update(_next_followups(contacts, earliest))
     return changes.count()
+
+
+@dataclass(frozen=True)
+class _Plans:
+    """What planning any contact of one owner at one moment needs."""
+
+    table: policy.CadenceTable
+    zone: dt.tzinfo
+    today: dt.date
+    now: dt.datetime
+
+
+def _plan_contact(
+    changes: _Changes,
+    contact: Contact,
+    touches: list[Touch],
+    plans: _Plans,
+    open_clock: _ByClock,
+    last_dismissed: _ByClock,
+    birthdays: list[FollowUp],
+) -> None:
+    """Add to `changes` what brings one contact's follow-ups in step with the policy, given its interactions
+    (`touches`) and its follow-up rows as `_rows_sorted` sorted them."""
+    facts = ContactFacts.from_contact(contact, plans.zone)
+    plan = policy.followups_plan(facts, touches, plans.table, plans.today)
+    clock_plan = {due.purpose: due for due in plan if due.reason in CLOCK_REASONS}
+    for purpose in PURPOSES:
+        due = clock_plan.get(purpose)
+        dismissed = last_dismissed.get((contact.pk, purpose))
+        if due is not None and dismissed is not None and _dismissed_this_cycle(dismissed, due):
+            # The user dismissed this cycle's follow-up: the next is one cadence after it was due.
+            due = policy.clock_due(facts, purpose, dismissed.due_on, plans.table)
+        _plan_clock(changes, contact, due, open_clock.get((contact.pk, purpose)), plans.today, plans.now)
+    birthday = next((due for due in plan if due.reason == Reason.BIRTHDAY), None)
+    _plan_birthday(changes, contact, birthday, birthdays)
+
+
+def followups_plan_new(
+    owner: User,
+    contacts: Sequence[Contact],
+    touches: Sequence[list[Touch]],
+    *,
+    now: dt.datetime | None = None,
+) -> list[FollowUp]:
+    """Plan contacts about to be created in bulk (an import), `touches[i]` being the interactions
+    `contacts[i]` will have. They have no follow-ups and no keys yet, so nothing is read or locked: each
+    contact's `next_followup_on` is set as `followups_replan` would set it, so the contact is written once,
+    and the follow-ups to create are returned; bulk_create them once the contacts have their keys (each
+    takes its contact's key then). `followups_replan` of these contacts afterwards changes nothing."""
+    now = now or timezone.now()
+    plans = _Plans(owner.cadence_table(), owner.zone, user_today(owner, now), now)
+    changes = _Changes()
+    for contact, its_touches in zip(contacts, touches, strict=True):
+        start = len(changes.create)
+        _plan_contact(changes, contact, its_touches, plans, {}, {}, [])
+        opens = [_open_on(row) for row in changes.create[start:] if row.state in OPEN_STATES]
+        contact.next_followup_on = _next_followup(contact, min(opens, default=None))
+    return changes.create
 
 
 @transaction.atomic
@@ -351,10 +402,20 @@ def _earliest_open(followups: Iterable[FollowUp]) -> dict[int, dt.date]:
     earliest: dict[int, dt.date] = {}
     for row in followups:
         if row.state in OPEN_STATES:
-            on = row.snoozed_until if row.snoozed_until is not None else row.due_on
+            on = _open_on(row)
             if row.contact_id not in earliest or on < earliest[row.contact_id]:
                 earliest[row.contact_id] = on
     return earliest
+
+
+def _open_on(row: FollowUp) -> dt.date:
+    """The day an open follow-up stands for: the end of its snooze, else its due date."""
+    return row.snoozed_until if row.snoozed_until is not None else row.due_on
+
+
+def _next_followup(contact: Contact, earliest: dt.date | None) -> dt.date | None:
+    """A contact's next follow-up date given its earliest open follow-up's: none when archived or paused."""
+    return None if contact.archived_at is not None or contact.reminders_paused else earliest
 
 
 def _next_followups(contacts: Iterable[Contact], earliest: dict[int, dt.date]) -> dict[int, dt.date | None]:
@@ -362,7 +423,7 @@ def _next_followups(contacts: Iterable[Contact], earliest: dict[int, dt.date]) -
     when archived or paused."""
     changed: dict[int, dt.date | None] = {}
     for contact in contacts:
-        on = None if contact.archived_at is not None or contact.reminders_paused else earliest.get(contact.pk)
+        on = _next_followup(contact, earliest.get(contact.pk))
         if on != contact.next_followup_on:
             changed[contact.pk] = on
     return changed

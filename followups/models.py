@@ -16,6 +16,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.html import format_html_join
 
+from accounts.bulk import CopyQuerySet
 from accounts.choices import Purpose
 from contacts import policy
 from contacts.models import Contact
@@ -120,7 +121,7 @@ class UpcomingAnnotation(TypedDict):
     on: dt.date
 
 
-class FollowUpQuerySet(models.QuerySet["FollowUp"]):
+class FollowUpQuerySet(CopyQuerySet["FollowUp"]):
     def open(self) -> FollowUpQuerySet:
         return self.filter(state__in=OPEN_STATES)
 
@@ -139,8 +140,9 @@ class FollowUpQuerySet(models.QuerySet["FollowUp"]):
     def upcoming(self) -> models.QuerySet[WithAnnotations[FollowUp, UpcomingAnnotation]]:
         """Open follow-ups of active contacts, soonest first. Takes no argument so that a template can ask
         `contact.followups.upcoming`."""
+        # CopyQuerySet takes one type parameter, so the stubs cannot carry the annotation's TypedDict through.
         return (
-            self.open()
+            self.open()  # type: ignore[return-value]
             .active()
             .annotate(on=Coalesce("snoozed_until", "due_on"))
             .order_by("on", "purpose", "id")

@@ -5,6 +5,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
 
+from accounts.bulk import CopyQuerySet
 from accounts.choices import Intention, Purpose, Setting
 from contacts.models import Contact, Tag
 
@@ -86,6 +87,8 @@ class Interaction(models.Model):
     # contact whose page it is.
     others: list[Contact]
 
+    objects = CopyQuerySet["Interaction"].as_manager()
+
     class Meta:
         ordering = ["-occurred_at", "-id"]
         constraints = [
@@ -144,6 +147,8 @@ class Participation(models.Model):
     intention_then = models.CharField(
         "intention at the time", max_length=12, choices=Intention.choices, editable=False
     )
+
+    objects = CopyQuerySet["Participation"].as_manager()
 
     class Meta:
         constraints = [

@@ -4,7 +4,9 @@ them all due at once; the first interaction the user logs puts the clock back on
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
+import io
 import math
 from collections import Counter
 
@@ -20,9 +22,11 @@ from contacts.policy import (
     is_working_day,
     working_days_from,
 )
+from followups.engine import followups_replan
 from followups.models import FollowUp
 from interactions.actions import interaction_log
 from tests.factories import ContactFactory, EmailAddressFactory
+from transfer.csvfiles import CONTACT_COLUMNS
 from transfer.imports import import_file
 
 pytestmark = pytest.mark.django_db
@@ -117,3 +121,46 @@ def test_a_known_contact_who_gains_an_old_connection_takes_a_place_too(alice):
     known.refresh_from_db()
     assert known.imported_on == IMPORT_DAY
     assert FollowUp.objects.get(contact=known, purpose=Purpose.PROFESSIONAL).due_on >= IMPORT_DAY
+
+
+def _followups(owner) -> list[tuple]:
+    rows = FollowUp.objects.filter(owner=owner).order_by("contact_id", "reason", "purpose", "due_on")
+    return list(
+        rows.values_list("contact_id", "reason", "purpose", "due_on", "clock_since", "cadence_days", "state")
+    )
+
+
+@pytest.mark.parametrize("time_zone", ["Europe/London", "Pacific/Kiritimati", "America/Adak"])
+def test_an_import_plans_its_new_contacts_as_a_replan_would(alice, time_zone):
+    """New contacts are planned before they are written (followups_plan_new): re-planning them afterwards
+    from the rows in the database changes nothing, for Kith's contacts CSV (birthdays, archived, paused,
+    every intention and circle) and LinkedIn connections, in time zones far from UTC."""
+    alice.time_zone = time_zone
+    alice.save()
+    out = io.StringIO()
+    writer = csv.DictWriter(out, CONTACT_COLUMNS)
+    writer.writeheader()
+    for i in range(60):
+        writer.writerow(
+            {
+                "Name": f"Row {i}",
+                "Intention": ["personal", "professional", "both"][i % 3],
+                "Circle": ["inner", "close", "wider"][i % 3] if i % 4 else "",
+                "Birthday": f"19{50 + i % 50}-{(i % 12) + 1:02}-{(i % 28) + 1:02}" if i % 2 else "",
+                "Archived": "2026-11-01" if i % 11 == 0 else "",
+                "Reminders paused": "yes" if i % 13 == 0 else "",
+            }
+        )
+    with time_machine.travel(dt.datetime(2026, 12, 2, 23, 30, tzinfo=dt.UTC), tick=False):
+        import_file(alice, out.getvalue().encode(), intention=Intention.BOTH, filename="contacts.csv")
+        import_file(alice, _connections(60), intention=Intention.PROFESSIONAL, filename="Connections.csv")
+        contacts = Contact.objects.filter(owner=alice)
+        assert contacts.count() == 120
+        assert contacts.filter(archived_at__isnull=False).count() == 6
+        assert contacts.filter(reminders_paused=True).count() == 5
+        planned = _followups(alice)
+        next_dates = dict(contacts.values_list("pk", "next_followup_on"))
+        assert len(set(next_dates.values())) > 10, "the plans should differ"
+        assert followups_replan(alice, contacts.values_list("pk", flat=True)) == 0
+        assert _followups(alice) == planned
+        assert dict(contacts.values_list("pk", "next_followup_on")) == next_dates

@@ -1,8 +1,9 @@
 """Writing an import: `import_apply` writes the good rows for one person in one transaction.
 
-New contacts are made in bulk through contacts' own helpers (search text, tags, `contacts_announce` so the
-follow-up planner starts their clocks at import); a row that matches an existing contact (transfer.matching)
-fills it in instead of making a twin. Importing the same file twice changes nothing the second time.
+New contacts are made in bulk through contacts' own helpers (search text, tags), with their follow-ups
+planned as they are made (`followups.engine.followups_plan_new`), so each is written once; a row that
+matches an existing contact (transfer.matching) fills it in instead of making a twin. Importing the same
+file twice changes nothing the second time.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
-from accounts.choices import Circle, Intention, Purpose, Setting
+from accounts.choices import CIRCLES, INTENTIONS, Circle, Intention, Purpose, Setting
 from accounts.models import User
 from contacts.actions import contacts_announce, tag_clean_name, tag_get_or_create
 from contacts.forms import MAX_EMAILS, MAX_LINKS, MAX_PHONES, MAX_TAGS
@@ -27,9 +28,11 @@ from contacts.models import (
     contacts_cards_changed,
     contacts_refresh_search_text,
 )
-from contacts.policy import local_date
+from contacts.policy import Touch, local_date
 from contacts.text import casefold_key
 from dashboards.tag_days import tag_days_for_contacts
+from followups.engine import followups_plan_new
+from followups.models import FollowUp
 from interactions.actions import contacts_refresh_last_seen, timeline_summary
 from interactions.days import interaction_days_of, interaction_days_refresh
 from interactions.models import Interaction, Kind, Participation
@@ -138,8 +141,8 @@ def _new_contact(owner: User, card: Card, intention: str) -> Contact:
         birthday_year=birthday[2],
         links=list(card.links),
         notes=card.notes,
-        intention=card.intention if card.intention in Intention.values else intention,
-        circle=card.circle if card.circle in Circle.values else Circle.CLOSE,
+        intention=card.intention if card.intention in INTENTIONS else intention,
+        circle=card.circle if card.circle in CIRCLES else Circle.CLOSE,
         vcard_extra="\n".join(card.extra),
         reminders_paused=card.reminders_paused,
         # The contacts CSV writes the day it was archived; noon UTC keeps that day on the next export.
@@ -182,6 +185,17 @@ def _noon(day: dt.date, zone: dt.tzinfo) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(12), tzinfo=zone)
 
 
+def _connection(on: dt.date, zone: dt.tzinfo) -> Interaction:
+    """LinkedIn's "connected on" as the interaction it is logged as (its owner and people are set later)."""
+    return Interaction(
+        occurred_at=_noon(on, zone),
+        kind=Kind.OTHER,
+        purpose=Purpose.PROFESSIONAL,
+        setting=Setting.FORMAL,
+        notes=CONNECTED_NOTE,
+    )
+
+
 def import_apply(
     owner: User,
     cards: Sequence[Card],
@@ -198,9 +212,10 @@ def import_apply(
        and each step of the write.
     2. In one transaction: create the new contacts, emails, phones and tag links in bulk; fill in matched
        contacts; log LinkedIn's "connected on" as a professional interaction where the contact has none yet;
-       refresh search text and last-seen dates; announce the contacts so that, after the commit, the
-       follow-up planner starts the new clocks at the moment of import. `finish(result)` runs last, inside
-       the transaction (the job marks itself done there, so "done" and the data commit together).
+       refresh search text and last-seen dates. New contacts' follow-ups are planned as they are made;
+       matched contacts with a new "connected on" are re-planned in the transaction, those whose birthday
+       moved after the commit. `finish(result)` runs last, inside the transaction (the job marks itself
+       done there, so "done" and the data commit together).
     """
     if intention not in Intention.values:
         raise ValueError(f"Unknown intention {intention!r}")
@@ -246,7 +261,7 @@ def _write(
     2. Create the new contacts in bulk, and gather their emails, phone numbers, tag links and connections.
     3. Fill in the matched contacts, never overwriting, and gather what they lack.
     4. Write what was gathered in bulk, and log LinkedIn's "connected on" dates as interactions.
-    5. Refresh the search text of the changed contacts and announce the new and changed ones.
+    5. Refresh the search text of the changed contacts and announce the changed ones.
     """
 
     def step(done: float) -> None:
@@ -275,11 +290,10 @@ def _write(
     # (the new ones' names are at hand: their fields' pre_save filled them in).
     card_changes_record(owner.pk, [c.card_name for c in contacts])
     contacts_cards_changed(updates)
-    # New contacts start their clocks and changed birthdays move, after the commit; contacts with a new
-    # "connected on" are re-planned inside this transaction, in one batch.
-    connected_ids = {c.pk for c, _on in additions.connected}
-    announce = [*(c.pk for c in contacts), *birthday_moved]
-    contacts_announce(owner, [pk for pk in announce if pk not in connected_ids])
+    # New contacts were planned when made. Matched ones with a new "connected on" are re-planned inside this
+    # transaction, in one batch; those whose birthday moved, after the commit.
+    connected_ids = {c.pk for c, _on in additions.connected if c.pk not in new_ids}
+    contacts_announce(owner, [pk for pk in birthday_moved if pk not in connected_ids])
     interactions_announce(owner, connected_ids)
     result.contact_ids = sorted(new_ids | changed_ids)
 
@@ -381,29 +395,36 @@ def _contacts_create(
     batch_tags: list[str],
     step: Callable[[float], None],
 ) -> list[Contact]:
-    """Create the new contacts in bulk, 1,000 a statement.
+    """Create the new contacts in bulk, 1,000 a statement, and their follow-ups.
 
-    Their search text is made with their tag names up front, and a LinkedIn connection's last-seen dates are
-    those of the one interaction logged for it later, so neither needs the refresh pass that rows written one
-    by one would (it costs seconds on 10,000 contacts)."""
+    Their search text is made with their tag names up front, a LinkedIn connection's last-seen dates are
+    those of the one interaction logged for it later, and their follow-ups are planned before they are
+    written (with that interaction), so none needs the refresh pass or re-plan that rows written one by one
+    would (each costs seconds on 10,000 contacts)."""
     zone = owner.zone
     places = _ImportPlaces(owner, sum(1 for card in new_cards if card.connected_on))
     new_contacts = []
+    touches: list[list[Touch]] = []
     for card in new_cards:
         _batch_tags_fit(card, batch_tags)
         contact = _new_contact(owner, card, intention)
         names = {casefold_key(t): t for t in [*card.tags, *batch_tags]}
         contact.search_text = contact.build_search_text(names.values())
+        touches.append([])
         if card.connected_on:
-            summary = timeline_summary([(_noon(card.connected_on, zone), Purpose.PROFESSIONAL)])
+            connection = _connection(card.connected_on, zone)
+            summary = timeline_summary([(connection.occurred_at, connection.purpose)])
             for name, value in summary.items():
                 setattr(contact, name, value)
             places.place(contact)
+            touches[-1].append(Touch.from_interaction(connection, zone))
         new_contacts.append(contact)
+    followups = followups_plan_new(owner, new_contacts, touches)
     contacts = []
     for start in range(0, len(new_contacts), _BATCH):
         contacts += Contact.objects.bulk_create(new_contacts[start : start + _BATCH])
         step(0.5 * (start + _BATCH) / len(new_contacts))
+    FollowUp.objects.bulk_create(followups)
     return contacts
 
 
@@ -491,20 +512,10 @@ def _connections_log(owner: User, connected: list[tuple[Contact, dt.date]], new_
     """LinkedIn's "connected on": one professional interaction per contact, at noon local time that day. A new
     contact got the last-seen dates of it when it was made; a matched one's are refreshed."""
     zone = owner.zone
-    interactions = Interaction.objects.bulk_create(
-        [
-            Interaction(
-                owner_id=owner.pk,
-                occurred_at=_noon(on, zone),
-                kind=Kind.OTHER,
-                purpose=Purpose.PROFESSIONAL,
-                setting=Setting.FORMAL,
-                notes=CONNECTED_NOTE,
-            )
-            for _contact, on in connected
-        ],
-        batch_size=_BATCH,
-    )
+    interactions = [_connection(on, zone) for _contact, on in connected]
+    for interaction in interactions:
+        interaction.owner_id = owner.pk
+    Interaction.objects.bulk_create(interactions, batch_size=_BATCH)
     Participation.objects.bulk_create(
         [
             Participation.of(interaction, contact)
