@@ -27,16 +27,21 @@ from contacts.models import Contact, EmailAddress
 from contacts.policy import CadenceTable, ContactFacts, Health, contact_health, local_date
 from contacts.text import casefold_key, fold_words, names_similar, search_words
 
+# Which health a contact has on a day, from the two dates it stores (contacts.clock; the rule is
+# contacts.policy.ClockState.health): per health, each date column with how it compares to the day. The
+# contacts list filters with it (`contacts_health_filter`), the dashboards' people statement writes it as SQL
+# (`dashboards.queries.health_conditions`).
+HEALTH_BOUNDS: dict[Health, tuple[tuple[str, str], ...]] = {
+    Health.RECENT: (("health_fading_on", "gt"),),
+    Health.FADING: (("health_fading_on", "lte"), ("health_lapsed_on", "gt")),
+    Health.LAPSED: (("health_lapsed_on", "lte"),),
+}
+
 
 def contacts_health_filter(contacts: QuerySet[Contact], health: str, today: dt.date) -> QuerySet[Contact]:
-    """The contacts whose health on `today` (the user's local date) is `health`, read from the dates each
-    contact stores (contacts.clock; contacts.policy.ClockState.health), through the indexes
-    contact_owner_fading and contact_owner_lapsed."""
-    if health == Health.RECENT:
-        return contacts.filter(health_fading_on__gt=today)
-    if health == Health.FADING:
-        return contacts.filter(health_fading_on__lte=today, health_lapsed_on__gt=today)
-    return contacts.filter(health_lapsed_on__lte=today)
+    """The contacts whose health on `today` (the user's local date) is `health` (HEALTH_BOUNDS), through the
+    indexes contact_owner_fading and contact_owner_lapsed."""
+    return contacts.filter(**{f"{column}__{op}": today for column, op in HEALTH_BOUNDS[Health(health)]})
 
 
 def contact_health_on(contact: Contact, table: CadenceTable, zone: dt.tzinfo, today: dt.date) -> Health:

@@ -33,6 +33,7 @@ from accounts.pages import url_with_id
 from contacts import policy
 from contacts.models import Contact
 from contacts.policy import HEALTH_RANK, Health
+from contacts.queries import HEALTH_BOUNDS
 from followups.models import OPEN_STATES, FollowUp, FollowUpState
 from interactions.models import Event, Interaction, Kind, Participation
 
@@ -212,14 +213,19 @@ _ATTENTION_LIST = len(_HEALTH_LIST) + 2 * len(Circle.values)
 _COUNTS = _ATTENTION_LIST + 1
 
 
+_SQL_COMPARISONS = {"gt": ">", "lte": "<="}
+
+
 def health_conditions(today: dt.date) -> dict[int, tuple[str, list[Any]]]:
-    """Per health rank, the SQL condition on a contact's stored dates (ClockState.health) and its
-    parameters: the dashboards' health lists and the contacts list's health filter."""
+    """Per health rank, contacts.queries.HEALTH_BOUNDS as an SQL condition on a contact's stored dates, and
+    its parameters, for the people statement's health lists."""
     day = connection.ops.adapt_datefield_value(today)
     return {
-        HEALTH_RANK[Health.RECENT]: ("health_fading_on > %s", [day]),
-        HEALTH_RANK[Health.FADING]: ("health_fading_on <= %s AND health_lapsed_on > %s", [day, day]),
-        HEALTH_RANK[Health.LAPSED]: ("health_lapsed_on <= %s", [day]),
+        HEALTH_RANK[health]: (
+            " AND ".join(f"{column} {_SQL_COMPARISONS[op]} %s" for column, op in bounds),
+            [day] * len(bounds),
+        )
+        for health, bounds in HEALTH_BOUNDS.items()
     }
 
 

@@ -25,7 +25,6 @@ from django.db.models.functions import Coalesce, Greatest
 
 from accounts.database import database_analyze
 from accounts.models import User
-from contacts.clock import contacts_refresh_clock
 from contacts.models import Contact, EmailAddress, PhoneNumber, Tag
 from demo.planner import DemoSize, Planner
 from followups.engine import followups_replan
@@ -168,22 +167,21 @@ def _write_contacts(user: User, planner: Planner) -> list[int]:
     for planned in planner.contacts:
         contact = planned.contact
         contact.owner = user
-        # created_at is auto_now_add, so bulk_create stamps "now" over any value given. The planned date
-        # travels in last_interaction_at instead, and the UPDATE below moves it into created_at.
+        # created_at is kept as given, so each clock is filled counting from the planned creation. updated_at
+        # is auto_now, which bulk_create stamps over any value: the planned date travels in
+        # last_interaction_at, and the UPDATE below moves it into updated_at.
+        contact.created_at = planned.created_at
         contact.last_interaction_at = planned.created_at
     Contact.objects.bulk_create(contacts, batch_size=BATCH_SIZE)
-    # One statement, whose right-hand sides all read the row as it was before the UPDATE: created_at gets
+    # One statement, whose right-hand sides all read the row as it was before the UPDATE: updated_at gets
     # the carried date, and last_interaction_at becomes again what the summary said, the later of the two
     # purposes' dates (every interaction has one of them). Coalesce inside Greatest because SQLite's MAX()
     # of a NULL is NULL.
     personal, professional = F("last_personal_at"), F("last_professional_at")
     Contact.objects.filter(owner=user).update(
-        created_at=F("last_interaction_at"),
         updated_at=F("last_interaction_at"),
         last_interaction_at=Greatest(Coalesce(personal, professional), Coalesce(professional, personal)),
     )
-    # A clock without an interaction of its purpose counts from the contact's creation, which has just moved.
-    contacts_refresh_clock(Contact.objects.filter(owner=user), [user])
     return [c.pk for c in contacts]
 
 

@@ -21,6 +21,7 @@ from followups.models import FollowUp
 from interactions.actions import SUMMARY_FIELDS, contacts_refresh_last_seen, interaction_default_purpose
 from interactions.models import Event, Interaction, Kind, Participation
 from tests.factories import ContactFactory, UserFactory
+from tests.test_clock_state import _check as clock_state_check
 
 NOW = "2026-03-15T10:00:00+00:00"
 NOW_AT = dt.datetime.fromisoformat(NOW)
@@ -312,3 +313,12 @@ def test_a_real_account_is_never_replaced(db):
         seed("--username", "me", "--contacts", "5", "--interactions", "20")
 
     assert list(Contact.objects.filter(owner=me).values_list("display_name", flat=True)) == ["Ana Núñez"]
+
+
+def test_seeded_contacts_store_the_policys_clock_state(db):
+    """The seed writes contacts with their planned creation dates in one insert: each stored clock counts
+    from that date, as the policy does from the full history."""
+    seed("--contacts", "60", "--interactions", "150")
+    user = User.objects.get(username="demo")
+    assert Contact.objects.filter(owner=user).values("created_at").distinct().count() > 10
+    clock_state_check(user, ("seed",))
