@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 from operator import attrgetter
 from typing import Any
@@ -22,25 +23,29 @@ from django.db.models.fields import AutoFieldMixin
 BATCH_SIZE = 500
 # Below this many rows an INSERT costs no more than the sequence read and the COPY.
 COPY_MIN_ROWS = 50
-# Fields whose value on the model is already what the database takes (no pre_save, no conversion); any
-# other field's cell goes through its own pre_save and get_db_prep_save, as Django's INSERT does.
-_PLAIN_FIELDS: tuple[type[Field[Any, Any]], ...] = (
-    models.CharField,
-    models.TextField,
-    models.EmailField,
-    models.URLField,
-    models.SlugField,
-    models.IntegerField,
-    models.SmallIntegerField,
-    models.BigIntegerField,
-    models.PositiveIntegerField,
-    models.PositiveSmallIntegerField,
-    models.PositiveBigIntegerField,
-    models.BooleanField,
-    models.FloatField,
-    models.ForeignKey,
-    models.OneToOneField,
-)
+# Fields whose value, when it has the type the field holds, is already what the database takes (no pre_save,
+# no conversion): per field class, that test. A value of another type (a datetime in a DateField, a float in
+# an IntegerField), and every other field, goes through the field's own pre_save and get_db_prep_save, as
+# Django's INSERT does.
+_TEXT, _NUMBER = (lambda v: isinstance(v, str)), (lambda v: isinstance(v, int) and not isinstance(v, bool))
+_PLAIN_FIELDS: dict[type[Field[Any, Any]], Callable[[Any], bool]] = {
+    models.CharField: _TEXT,
+    models.TextField: _TEXT,
+    models.EmailField: _TEXT,
+    models.URLField: _TEXT,
+    models.SlugField: _TEXT,
+    models.IntegerField: _NUMBER,
+    models.SmallIntegerField: _NUMBER,
+    models.BigIntegerField: _NUMBER,
+    models.PositiveIntegerField: _NUMBER,
+    models.PositiveSmallIntegerField: _NUMBER,
+    models.PositiveBigIntegerField: _NUMBER,
+    models.ForeignKey: _NUMBER,
+    models.OneToOneField: _NUMBER,
+    models.BooleanField: lambda v: type(v) is bool,
+    models.DateField: lambda v: type(v) is dt.date,
+    models.DateTimeField: lambda v: isinstance(v, dt.datetime) and v.tzinfo is not None,
+}
 
 
 def rows_update(model: type[Model], fields: Sequence[str], rows: Sequence[Sequence[Any]]) -> int:
@@ -95,13 +100,16 @@ class CopyQuerySet[M: Model](models.QuerySet[M]):
 
     def bulk_create(self, objs: Iterable[M], *args: Any, **kwargs: Any) -> list[M]:
         objs = list(objs)
+        self._for_write = True  # as Django's bulk_create: self.db is then the database written to
         conflicts = kwargs.get("ignore_conflicts") or kwargs.get("update_conflicts") or len(args) > 1
-        pk = self.model._meta.pk
+        meta = self.model._meta
         if (
             conflicts
             or len(objs) < COPY_MIN_ROWS
             or connections[self.db].vendor != "postgresql"
-            or not isinstance(pk, AutoFieldMixin)
+            or not isinstance(meta.pk, AutoFieldMixin)
+            # Values the database makes: COPY would have to leave them out and read them back.
+            or any(f.generated or f.has_db_default() for f in meta.concrete_fields)
             or any(obj.pk is not None for obj in objs)
         ):
             return super().bulk_create(objs, *args, **kwargs)
@@ -123,7 +131,8 @@ def rows_copy(model: type[Model], objs: Sequence[Model], *, using: str = "defaul
     for obj in objs:
         # What Django's bulk_create checks: a related object saved after it was assigned lends its key.
         obj._prepare_related_fields_for_save(operation_name="bulk_create")  # type: ignore[attr-defined]
-    with db.cursor() as cursor:
+    # COPY goes through psycopg's own cursor: errors are made Django's (IntegrityError...) as an INSERT's are.
+    with db.wrap_database_errors, db.cursor() as cursor:
         cursor.execute(
             "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
             [meta.db_table, pk.column, len(objs)],
@@ -139,21 +148,17 @@ def rows_copy(model: type[Model], objs: Sequence[Model], *, using: str = "defaul
 
 
 def _cell(field: Field[Any, Any], db: Any) -> Callable[[Model], Any]:
-    """How one field's value on an object becomes its cell: read as it is for plain fields, else through the
-    field's pre_save (auto_now, folded copies) and get_db_prep_save (JSON, time zones), as an INSERT would."""
-    plain = type(field) in _PLAIN_FIELDS or (
-        type(field) is models.DateField and not (field.auto_now or field.auto_now_add)
-    )
-    if plain:
-        return attrgetter(field.attname)
+    """How one field's value on an object becomes its cell: taken as it is when the field is plain and the
+    value of its type (_PLAIN_FIELDS), else through the field's pre_save (auto_now, folded copies, generated
+    card names) and get_db_prep_save (JSON, time zones), as an INSERT would."""
     prepared = lambda obj: field.get_db_prep_save(field.pre_save(obj, True), db)  # noqa: E731
-    if type(field) is models.DateTimeField and not (field.auto_now or field.auto_now_add):
-        # An aware moment or none is taken as it is; a naive one is made aware by the field, with a warning.
-        read = attrgetter(field.attname)
+    plain = _PLAIN_FIELDS.get(type(field))
+    if plain is None or getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False):
+        return prepared
+    read = attrgetter(field.attname)
 
-        def moment(obj: Model) -> Any:
-            value = read(obj)
-            return value if value is None or value.tzinfo is not None else prepared(obj)
+    def cell(obj: Model) -> Any:
+        value = read(obj)
+        return value if value is None or plain(value) else prepared(obj)
 
-        return moment
-    return prepared
+    return cell

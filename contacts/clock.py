@@ -24,6 +24,7 @@ from accounts.bulk import rows_update
 from accounts.choices import CIRCLES, INTENTIONS, PURPOSES, Purpose
 from accounts.models import User
 from contacts.policy import CadenceTable, ClockState, ContactFacts, clock_state, is_drifting, local_date
+from contacts.signals import clocks_written
 
 CLOCK_FIELDS = (
     "personal_clock_cadence",
@@ -146,4 +147,6 @@ def contacts_refresh_clock(contacts: QuerySet[Any], users: Iterable[User] = ()) 
         CLOCK_FIELDS,
         [(c.pk, *(getattr(c, name) for name in CLOCK_FIELDS)) for c in changed],
     )
+    if changed:
+        clocks_written.send(sender=contacts.model, contact_ids=[c.pk for c in changed])
     return len(changed)

@@ -16,6 +16,10 @@ from django.dispatch import Signal
 
 contacts_changed = Signal()
 contacts_deleting = Signal()
+# Sent inside the transaction, with `contact_ids`, by the writers of many contacts' timeline summaries or
+# clocks at once (interactions.actions.contacts_refresh_last_seen, contacts.clock.contacts_refresh_clock):
+# what is worked out from those (dashboards.event_people) follows them.
+clocks_written = Signal()
 
 # The Contact fields whose change must be announced with `contacts_changed`.
 PLANNING_FIELDS = frozenset(

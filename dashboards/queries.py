@@ -34,8 +34,9 @@ from contacts import policy
 from contacts.models import Contact
 from contacts.policy import HEALTH_RANK, Health
 from contacts.queries import HEALTH_BOUNDS
+from dashboards.models import EventPerson
 from followups.models import OPEN_STATES, FollowUp, FollowUpState
-from interactions.models import Event, Interaction, Kind, Participation
+from interactions.models import Event
 
 # Lists of people are capped (PRODUCT.md, "Screens"); the rest is a link to the filtered contacts list.
 LIST_CAP = 20
@@ -442,29 +443,21 @@ class EventOutcome:
 
 def _events_statement(user: User, purpose: str, today: dt.date) -> Statement:
     """The grouped statement events_outcomes runs: per event, the people met there with a `met`
-    interaction of `purpose`, those of them who became lasting and those who were followed up.
-
-    Written out so that it starts from the meetings themselves: the kind and the presence of an event are
-    literals, as in the partial index interaction_met_at_event (SQLite uses a partial index only when the
-    query repeats its condition), then each meeting's people through participation_once and their rows.
-    Lasting also asks that the purpose's clock has not lapsed: the last interaction is within twice the
-    cadence of today (the contact's stored clock, contacts.clock)."""
+    interaction of `purpose`, those of them who became lasting and those who were followed up, read from the
+    index event_person_outcomes of EventPerson (dashboards.event_people keeps it), which holds one entry per
+    person met at an event. Lasting also asks that the purpose's clock has not lapsed today. The event's name
+    and date are looked up for the grouped rows only."""
     quote = connection.ops.quote_name
-    interaction, participation = quote(Interaction._meta.db_table), quote(Participation._meta.db_table)
-    contact, event = quote(Contact._meta.db_table), quote(Event._meta.db_table)
-    last, previous = f"c.last_{purpose}_at", f"c.previous_{purpose}_at"
-    lapsed = f"c.{purpose}_clock_lapsed_on"
+    people, event = quote(EventPerson._meta.db_table), quote(Event._meta.db_table)
     sql = (
-        "SELECT i.event_id AS event_id, e.name AS name, e.start_date AS start, COUNT(DISTINCT c.id) AS met, "
-        f"COUNT(DISTINCT CASE WHEN {lapsed} > %s AND {previous} > i.occurred_at THEN c.id END) AS lasting, "
-        f"COUNT(DISTINCT CASE WHEN {last} > i.occurred_at THEN c.id END) AS followed_up "
-        f"FROM {interaction} i JOIN {participation} p ON p.interaction_id = i.id "
-        f"JOIN {contact} c ON c.id = p.contact_id JOIN {event} e ON e.id = i.event_id "
-        f"WHERE i.owner_id = %s AND i.purpose = %s AND i.kind = '{Kind.MET}' AND i.event_id IS NOT NULL "
-        "AND c.owner_id = %s AND c.archived_at IS NULL "
-        "GROUP BY i.event_id, e.name, e.start_date"
+        f"SELECT g.event_id AS event_id, (SELECT e.name FROM {event} e WHERE e.id = g.event_id) AS name, "
+        f"(SELECT e.start_date FROM {event} e WHERE e.id = g.event_id) AS start, g.met, g.lasting, "
+        "g.followed_up FROM (SELECT event_id, COUNT(*) AS met, "
+        "SUM(CASE WHEN lasting AND lapsed_on > %s THEN 1 ELSE 0 END) AS lasting, "
+        "SUM(CASE WHEN followed_up THEN 1 ELSE 0 END) AS followed_up "
+        f"FROM {people} WHERE owner_id = %s AND purpose = %s AND active = %s GROUP BY event_id) g"
     )
-    return sql, [connection.ops.adapt_datefield_value(today), user.pk, purpose, user.pk]
+    return sql, [connection.ops.adapt_datefield_value(today), user.pk, purpose, True]
 
 
 def events_outcomes(
@@ -474,8 +467,8 @@ def events_outcomes(
     whose people met there (with a `met` interaction of that purpose) were never followed up with an
     interaction of that purpose, newest first. At most EVENTS_CAP of each.
 
-    One grouped query over the meetings at events (the partial index interaction_met_at_event), from each
-    contact's timeline summary and clock:
+    One grouped query over the people met at events (EventPerson, worked out from each contact's meetings,
+    timeline summary and clock):
     - followed up: the contact's latest interaction of the purpose came after the meeting;
     - lasting (policy.is_lasting): at least two interactions of the purpose came after the meeting (the
       one before the latest did) and the last is within twice the cadence of today, which is the clock of

@@ -26,6 +26,8 @@ from django.db.models.functions import Coalesce, Greatest
 from accounts.database import database_analyze
 from accounts.models import User
 from contacts.models import Contact, EmailAddress, PhoneNumber, Tag
+from dashboards.event_people import event_people_refresh
+from dashboards.models import EventPerson
 from demo.planner import DemoSize, Planner
 from followups.engine import followups_replan
 from followups.models import FollowUp
@@ -119,6 +121,7 @@ _TABLES_FILLED = (
     Event,
     Interaction,
     Participation,
+    EventPerson,
 )
 
 
@@ -149,6 +152,8 @@ def _write(user: User, planner: Planner, *, analyze: bool) -> None:
     _write_contact_details(user, planner, tags)
     event_ids = _write_events(user, planner)
     _write_interactions(user, planner, contact_ids, event_ids)
+    # The summaries the seed wrote itself are not announced: the people met at events are worked out here.
+    event_people_refresh(contact_ids)
     if analyze:
         _analyze(*_TABLES_FILLED)
     followups_replan(user, contact_ids, now=planner.now)

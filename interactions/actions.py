@@ -19,6 +19,7 @@ from accounts.models import User
 from contacts.clock import CLOCK_FIELDS, CLOCK_INPUTS, OwnerSettings
 from contacts.models import Contact
 from contacts.policy import DRIFT_WINDOW
+from contacts.signals import clocks_written
 from interactions.days import interaction_days_of, interaction_days_refresh, tag_days_refresh
 from interactions.models import Event, Interaction, Kind, Participation
 from interactions.signals import interactions_announce
@@ -100,9 +101,10 @@ def contacts_refresh_last_seen(contacts: Iterable[int] | Q) -> int:
     for contact_id, row, when, purpose in rows:
         timelines[contact_id].append((row, when, purpose))
     empty = timeline_summary([])
-    changed = []
+    changed, seen = [], []
     owners = OwnerSettings()
     for contact in targets.order_by().only("pk", "owner_id", *SUMMARY_FIELDS, *CLOCK_INPUTS, *CLOCK_FIELDS):
+        seen.append(contact.pk)
         timeline = sorted(timelines.get(contact.pk, []))
         summary = timeline_summary((when, purpose) for _, when, purpose in timeline) if timeline else empty
         if any(getattr(contact, f) != summary[f] for f in SUMMARY_FIELDS):
@@ -113,6 +115,8 @@ def contacts_refresh_last_seen(contacts: Iterable[int] | Q) -> int:
             changed.append(contact)
     fields = [*SUMMARY_FIELDS, *CLOCK_FIELDS]
     rows_update(Contact, fields, [(c.pk, *(getattr(c, f) for f in fields)) for c in changed])
+    # All of them: their meetings may have moved even where the summary did not.
+    clocks_written.send(sender=Contact, contact_ids=seen)
     return len(changed)
 
 

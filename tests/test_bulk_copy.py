@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from django.db import connection
+from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 from accounts.bulk import COPY_MIN_ROWS
@@ -124,3 +124,37 @@ def test_conflicts_and_small_batches_keep_insert():
         small = Contact.objects.bulk_create(_contacts(owner, 3, "small"))
     assert len([q for q in queries if q["sql"].startswith("INSERT")]) == 1
     assert all(c.pk for c in small)
+
+
+def test_a_refused_row_raises_djangos_error_and_writes_nothing():
+    """A restore tells the user a file does not fit by catching Django's DatabaseError: COPY must raise it."""
+    owner = UserFactory()
+    contact = ContactFactory(owner=owner)
+    emails = [
+        EmailAddress(owner=owner, contact=contact, address="same@example.org") for _ in range(COPY_MIN_ROWS)
+    ]
+    with pytest.raises(IntegrityError), transaction.atomic():
+        EmailAddress.objects.bulk_create(emails)
+    assert not EmailAddress.objects.filter(contact=contact).exists()
+    assert all(e.pk is None for e in emails)
+
+
+def test_values_of_another_type_are_converted_as_by_insert(monkeypatch):
+    """A datetime given for a date, a number as text: each goes through its field, as Django's INSERT does."""
+    owner = UserFactory()
+    contact = ContactFactory(owner=owner)
+    evening = dt.datetime(2026, 1, 1, 23, 30, tzinfo=dt.timezone(dt.timedelta(hours=-5)))
+
+    def followups():
+        return [
+            FollowUp(
+                owner=owner, contact=contact, purpose=Purpose.PERSONAL, reason="requested", due_on=evening
+            )
+            for _ in range(COPY_MIN_ROWS)
+        ]
+
+    copied = FollowUp.objects.bulk_create(followups())
+    monkeypatch.setattr("accounts.bulk.COPY_MIN_ROWS", COPY_MIN_ROWS + 1)
+    inserted = FollowUp.objects.bulk_create(followups())
+    stored = dict(FollowUp.objects.filter(contact=contact).values_list("pk", "due_on"))
+    assert {stored[f.pk] for f in copied} == {stored[f.pk] for f in inserted} == {dt.date(2026, 1, 2)}

@@ -37,10 +37,10 @@ from contacts.actions import (
 )
 from contacts.models import Contact
 from contacts.queries import contacts_health_filter
-from dashboards.queries import people_overview
+from dashboards.queries import _events_statement, _statement_rows, people_overview
 from interactions.actions import event_create, interaction_delete, interaction_log, interaction_update
 from interactions.capture import CaptureInput, capture_row_save, capture_row_update
-from interactions.models import Interaction, Participation
+from interactions.models import Interaction, Kind, Participation
 from tests.factories import UserFactory
 from tests.migrating import migrate_to_just_before
 from transfer.backup import backup_build, backup_restore
@@ -132,6 +132,47 @@ def _check(user: User, step: tuple[object, ...]) -> None:
     expected = _expected(user)
     for contact in _contacts(user):
         assert (_stored(contact), contact.drifting) == expected[contact.pk], (step, contact.display_name)
+    today = policy.local_date(dt.datetime.now(dt.UTC), user.zone)
+    shown = {}
+    for purpose in Purpose.values:
+        for row in _statement_rows(_events_statement(user, purpose, today)):
+            shown[purpose, row["event_id"]] = (row["met"], row["lasting"], row["followed_up"])
+    assert shown == _events_expected(user, expected, today), step
+
+
+def _events_expected(
+    user: User, expected: dict[int, tuple[policy.ClockState, bool]], today: dt.date
+) -> dict[tuple[str, int], tuple[int, int, int]]:
+    """Per purpose and event, from the interactions table and the policy's clocks: how many people not
+    archived were met there (a `met` interaction of the purpose), how many of them had two interactions of
+    the purpose after their first meeting there with the clock not lapsed today (lasting), and how many had
+    one (followed up)."""
+    archived = {c.pk for c in _contacts(user) if c.archived_at is not None}
+    times: dict[tuple[int, str], list[tuple[dt.datetime, int]]] = defaultdict(list)
+    first_met: dict[tuple[str, int, int], dt.datetime] = {}
+    rows = Participation.objects.filter(contact__owner=user).values_list(
+        "contact_id",
+        "interaction_id",
+        "interaction__occurred_at",
+        "interaction__purpose",
+        "interaction__kind",
+        "interaction__event_id",
+    )
+    for contact_id, interaction_id, when, purpose, kind, event_id in rows:
+        times[contact_id, purpose].append((when, interaction_id))
+        if kind == Kind.MET and event_id is not None and contact_id not in archived:
+            key = (purpose, event_id, contact_id)
+            first_met[key] = min(first_met.get(key, when), when)
+    counts: dict[tuple[str, int], list[int]] = defaultdict(lambda: [0, 0, 0])
+    for (purpose, event_id, contact_id), met_at in first_met.items():
+        newest = sorted(times[contact_id, purpose], reverse=True)
+        previous = newest[1][0] if len(newest) > 1 else None
+        not_lapsed = expected[contact_id][0].clock(purpose).lapsed_on > today
+        outcome = counts[purpose, event_id]
+        outcome[0] += 1
+        outcome[1] += previous is not None and previous > met_at and not_lapsed
+        outcome[2] += newest[0][0] > met_at
+    return {key: (met, lasting, followed) for key, (met, lasting, followed) in counts.items()}
 
 
 def _linkedin(count: int, connected_on: dt.date, serial: int) -> bytes:

@@ -23,7 +23,13 @@ from demo.planner import DemoSize
 from demo.seed import seed_demo
 
 NOW = dt.datetime(2026, 11, 25, 9, 0, tzinfo=dt.UTC)
-WATCHED = {"contacts_contact", "interactions_interaction", "interactions_participation"}
+# The tables that grow with the data; the people met at events (EventPerson) is one row per person met.
+WATCHED = {
+    "contacts_contact",
+    "interactions_interaction",
+    "interactions_participation",
+    "dashboards_eventperson",
+}
 PAGES = ["/friendships/", "/network/", "/balance/"]
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]

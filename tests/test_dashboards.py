@@ -9,23 +9,29 @@ import re
 
 import pytest
 import time_machine
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
 from django.test.html import parse_html
 from django.urls import reverse
 
 from accounts.choices import Circle, Intention, Purpose, Setting
 from contacts import policy
+from contacts.actions import contact_archive
 from contacts.clock import contacts_refresh_clock
 from contacts.models import Contact
 from contacts.policy import ContactFacts
 from dashboards.balance import balance_build
 from dashboards.counts import interactions_per_month
 from dashboards.dashboards import dashboard_build, headline_numbers
+from dashboards.event_people import event_people_refresh
+from dashboards.models import EventPerson
 from dashboards.queries import LIST_CAP, drift_find, events_outcomes, people_overview
 from followups.engine import followup_snooze
 from followups.models import FollowUp
 from interactions.actions import interaction_log, interaction_update
 from interactions.models import Interaction, Kind
 from tests.factories import ContactFactory, EventFactory, FollowUpFactory, TagFactory
+from tests.migrating import migrate_to_just_before
 
 NOW = dt.datetime(2026, 6, 10, 12, 0, tzinfo=dt.UTC)
 TODAY = dt.date(2026, 6, 10)
@@ -135,6 +141,33 @@ def test_events_outcomes_agree_with_the_policy(alice):
     assert expected  # the grid has lasting people
     # ... and people on both sides of the boundary.
     assert 0 < sum(expected.values()) < len(people)
+
+
+def test_the_events_lists_follow_archives_cadences_and_deleted_events(alice):
+    """The events' outcomes are kept per person met (dashboards.event_people): an archive, a cadence set on
+    the contact page and a deleted event each show at once."""
+    summit = EventFactory(owner=alice, name="Summit", setting=Setting.FORMAL)
+    ines = person(alice, Intention.PROFESSIONAL, name="Inês")
+    kwame = person(alice, Intention.PROFESSIONAL, name="Kwame")
+    log(alice, [ines, kwame], 60, Purpose.PROFESSIONAL, kind=Kind.MET, event=summit)
+    log(alice, ines, 50, Purpose.PROFESSIONAL)
+    log(alice, ines, 45, Purpose.PROFESSIONAL)
+
+    def shown():
+        lasting, unfollowed = events_outcomes(alice, Purpose.PROFESSIONAL, TODAY)
+        return [(e.met, e.lasting, e.never_followed_up) for e in lasting], [e.met for e in unfollowed]
+
+    assert shown() == ([(2, 1, 1)], [2])
+    contact_archive(kwame)
+    assert shown() == ([(1, 1, 0)], [])
+    contact_archive(kwame, archived=False)
+    assert shown() == ([(2, 1, 1)], [2])
+    # A 20-day cadence: 45 days since the last interaction is more than twice that, the clock lapsed.
+    ines.professional_cadence_days = 20
+    ines.save()
+    assert shown() == ([], [2])
+    summit.delete()
+    assert shown() == ([], [])
 
 
 # Drift ----------------------------------------------------------------------------------------------------
@@ -590,3 +623,74 @@ def test_a_dashboard_person_has_one_button_and_the_rest_in_a_menu(alice_client, 
     _shown, folded = _buttons_outside_and_inside_menus(attention_row)
     assert any("Snooze" in b for b in folded) and any("Dismiss" in b for b in folded)
     assert any(s.name == "select" for s in _elements(attention_row, "select"))
+
+
+EVENT_PEOPLE_FILL = ("dashboards", "0002_event_person_fill")
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_migration_fills_the_people_met_at_events_as_the_writers_do(migrator):
+    apps = migrate_to_just_before(migrator, EVENT_PEOPLE_FILL)
+    OldUser, OldContact = apps.get_model("accounts", "User"), apps.get_model("contacts", "Contact")
+    OldEvent, OldInteraction = (
+        apps.get_model("interactions", "Event"),
+        apps.get_model("interactions", "Interaction"),
+    )
+    OldParticipation = apps.get_model("interactions", "Participation")
+    owner = OldUser.objects.create(username="maya", email="maya@example.com")
+    fair = OldEvent.objects.create(owner=owner, name="Fair", start_date=TODAY, setting=Setting.FORMAL)
+    for n, days_after in enumerate([None, 5, 20]):
+        met_at = NOW - dt.timedelta(days=100 + n)
+        contact = OldContact.objects.create(
+            owner=owner,
+            display_name=f"Old {n}",
+            intention=Intention.PROFESSIONAL,
+            last_professional_at=met_at + dt.timedelta(days=days_after or 0),
+            previous_professional_at=met_at + dt.timedelta(days=3) if days_after == 20 else None,
+            professional_clock_lapsed_on=TODAY + dt.timedelta(days=n),
+            archived_at=NOW if n == 1 else None,
+        )
+        for when in (met_at, met_at + dt.timedelta(hours=1)):
+            meeting = OldInteraction.objects.create(
+                owner=owner,
+                occurred_at=when,
+                kind=Kind.MET,
+                purpose=Purpose.PROFESSIONAL,
+                event=fair,
+                setting=Setting.FORMAL,
+            )
+            OldParticipation.objects.create(
+                owner=owner,
+                interaction=meeting,
+                contact=contact,
+                occurred_at=when,
+                purpose=Purpose.PROFESSIONAL,
+                intention_then=Intention.PROFESSIONAL,
+            )
+
+    MigrationExecutor(connection).migrate([EVENT_PEOPLE_FILL])
+
+    def rows():
+        return sorted(
+            EventPerson.objects.values_list(
+                "contact__display_name",
+                "event_id",
+                "purpose",
+                "first_met_at",
+                "followed_up",
+                "lasting",
+                "lapsed_on",
+                "active",
+            )
+        )
+
+    migrated = rows()
+    assert [
+        (name, followed, lasting, active) for name, _e, _p, _m, followed, lasting, _l, active in migrated
+    ] == [
+        ("Old 0", False, False, True),
+        ("Old 1", True, False, False),
+        ("Old 2", True, True, True),
+    ]
+    event_people_refresh(Contact.objects.values_list("pk", flat=True))
+    assert rows() == migrated
