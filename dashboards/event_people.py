@@ -16,6 +16,8 @@ import datetime as dt
 from collections.abc import Iterable
 from typing import Any
 
+from django.db import transaction
+
 from accounts.choices import PURPOSES
 from contacts.models import Contact
 from dashboards.models import EventPerson
@@ -31,7 +33,11 @@ def event_people_refresh(contact_ids: Iterable[int]) -> None:
         _refresh(ids[start : start + _BATCH])
 
 
+@transaction.atomic
 def _refresh(ids: list[int]) -> None:
+    # Two writers refreshing one contact take turns, and the second reads what the first committed: without
+    # the lock its DELETE would miss the first one's new rows and its INSERT collide with them.
+    list(Contact.objects.select_for_update().filter(pk__in=ids).order_by("pk").values_list("pk", flat=True))
     first_met: dict[tuple[int, int, str], dt.datetime] = {}
     meetings = Participation.objects.filter(
         contact_id__in=ids, interaction__kind=Kind.MET, interaction__event__isnull=False

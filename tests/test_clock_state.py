@@ -1,13 +1,15 @@
 """The clock state each contact stores (contacts.clock) is what contacts.policy says of its full history.
 
 Hypothesis plays random sequences of what changes clocks: contacts made and edited, interactions logged,
-moved, re-purposed, given other people and deleted, quick capture at events (new and known people, a row's
-intention corrected), bulk changes, LinkedIn imports (which bring old "connected on" dates),
-merges, a backup restored into a new account, archive, deletion, time zone and cadence settings, and days
-passing. After every step, each contact's stored dates must equal the policy's ClockState worked out here
-from the interactions table itself (never from the timeline summary or any code that writes the state), the
-owner's settings and the contact's own fields; at the end, the dashboard's health counts and the contacts
-list's health filter must agree with policy.contact_health.
+moved, re-purposed, given other people, made a meeting at another event or none, and deleted, events
+deleted, quick capture at events (new and known people, a row's intention corrected), bulk changes,
+LinkedIn imports (which bring old "connected on" dates), merges, a backup restored into a new account,
+archive, deletion, time zone and cadence settings, and days passing. After every step, each contact's stored
+dates must equal the policy's ClockState worked out here from the interactions table itself (never from the
+timeline summary or any code that writes the state), the owner's settings and the contact's own fields, and
+each event's outcome (people met, lasting, followed up) must equal what the interactions table and the
+policy's clocks say; at the end, the dashboard's health counts and the contacts list's health filter must
+agree with policy.contact_health.
 """
 
 from __future__ import annotations
@@ -38,9 +40,15 @@ from contacts.actions import (
 from contacts.models import Contact
 from contacts.queries import contacts_health_filter
 from dashboards.queries import _events_statement, _statement_rows, people_overview
-from interactions.actions import event_create, interaction_delete, interaction_log, interaction_update
+from interactions.actions import (
+    event_create,
+    event_delete,
+    interaction_delete,
+    interaction_log,
+    interaction_update,
+)
 from interactions.capture import CaptureInput, capture_row_save, capture_row_update
-from interactions.models import Interaction, Kind, Participation
+from interactions.models import Event, Interaction, Kind, Participation
 from tests.factories import UserFactory
 from tests.migrating import migrate_to_just_before
 from transfer.backup import backup_build, backup_restore
@@ -68,6 +76,9 @@ steps = st.one_of(
     st.tuples(st.just("capture"), intentions, st.integers(0, 40), pick),
     st.tuples(st.just("recapture"), pick, intentions),
     st.tuples(st.just("people"), pick, st.lists(pick, min_size=1, max_size=3)),
+    # An interaction made a meeting at another event, or no longer one; an event deleted.
+    st.tuples(st.just("reevent"), pick, pick, st.booleans()),
+    st.tuples(st.just("unevent"), pick),
     st.tuples(st.just("import"), st.integers(1, 4), st.integers(0, 900)),
     st.tuples(st.just("merge"), pick, pick),
     st.tuples(st.just("restore")),
@@ -212,6 +223,15 @@ def _run(user: User, step: tuple, clock: time_machine.Traveller, serial: int) ->
             occurred_at=now - dt.timedelta(days=days_ago),
             purpose=purpose,
         )
+    elif kind == "reevent" and interactions:
+        index, other, met = args
+        events = list(Event.objects.filter(owner=user).order_by("pk"))
+        event = events[other % len(events)] if events and met else None
+        interaction_update(
+            interactions[index % len(interactions)], kind=Kind.MET if met else Kind.CONVERSATION, event=event
+        )
+    elif kind == "unevent" and (events := list(Event.objects.filter(owner=user).order_by("pk"))):
+        event_delete(events[args[0] % len(events)])
     elif kind == "unlog" and interactions:
         interaction_delete(interactions[args[0] % len(interactions)])
     elif kind == "edit" and contacts:
