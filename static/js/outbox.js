@@ -50,7 +50,17 @@
   }
 
   function all() { return withStore(ENTRIES, "readonly", function (store) { return store.getAll(); }); }
-  function put(entry) { return withStore(ENTRIES, "readwrite", function (store) { store.put(entry); }); }
+  /* A log out clears the user's entries (clearMine) and notes when. A page opened before that moment, or in
+     the service worker an entry queued before it, must not write one back: a retry or an answer arriving
+     late in another tab would otherwise leave a logged-out user's row on the phone. */
+  var startedAt = Date.now();
+  function put(entry) {
+    return meta("loggedOut:" + entry.owner).then(function (out) {
+      var since = inPage ? startedAt : Date.parse(entry.queuedAt);
+      if (out && out.at >= since) return null;
+      return withStore(ENTRIES, "readwrite", function (store) { store.put(entry); });
+    });
+  }
   function remove(key) { return withStore(ENTRIES, "readwrite", function (store) { store.delete(key); }); }
   function meta(name) { return withStore(META, "readonly", function (store) { return store.get(name); }); }
   function setMeta(record) { return withStore(META, "readwrite", function (store) { store.put(record); }); }
@@ -387,7 +397,7 @@
      are cleared, and the form is sent. */
   function clearMine() {
     var me = owner();
-    return all().then(function (entries) {
+    return setMeta({ name: "loggedOut:" + me, at: Date.now() }).then(all).then(function (entries) {
       return Promise.all(entries.filter(function (entry) { return entry.owner === me; }).map(function (entry) {
         return remove(entry.key);
       }));

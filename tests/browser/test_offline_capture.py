@@ -365,6 +365,32 @@ def test_logging_out_with_rows_waiting_asks_to_send_or_discard(phone, context, l
     assert more.evaluate(_OUTBOX_COUNT) == 0
 
 
+def test_a_tab_opened_before_a_log_out_cannot_keep_its_row_again(
+    phone, context, live_server, person, problems
+):
+    """Another tab's retry or late answer re-keeping a row after this user logged out would leave the row of a
+    logged-out user on the phone (seen as a flaky run of the test above): a page opened before the log out
+    keeps nothing."""
+    page = phone
+    with _db():
+        event = EventFactory(owner=person, name="Book club", start_date=timezone.localdate())
+    more = _open(context, problems)
+    more.goto("/more/")
+    page.goto(f"/capture/{event.pk}/")
+    _kept_offline(page)
+    _cut(context)
+    _type_row(page, "Jun Park")
+    expect(_status(page)).to_contain_text("1 row waits to be sent")
+    more.get_by_role("button", name="Log out").tap()
+    more.get_by_role("button", name="Discard them and log out").tap()
+    expect(more.get_by_role("heading", name="You are offline; this page needs the server.")).to_be_visible()
+    assert more.evaluate(_OUTBOX_COUNT) == 0
+    # The capture tab, opened before the log out, tries to keep its row again (as its retry timer would).
+    page.evaluate("window.KithOutbox.keep(document.querySelector('#capture-rows form[data-new-row]'))")
+    page.wait_for_timeout(300)
+    assert more.evaluate(_OUTBOX_COUNT) == 0
+
+
 def test_discarding_rows_at_log_out_saves_nothing(phone, context, live_server, person, problems):
     page = phone
     with _db():
