@@ -332,8 +332,9 @@ def test_rows_typed_in_one_account_are_refused_in_another_and_kept_for_it(
         assert Contact.objects.count() == 1
 
 
-def test_logging_out_with_rows_waiting_asks_to_send_or_discard(phone, context, live_server, person, problems):
-    page = phone
+def _row_waiting_offline(page, context, person, problems, name: str):
+    """A capture row typed offline on `page` waits in the outbox; returns a second tab on More, where the user
+    logs out."""
     with _db():
         event = EventFactory(owner=person, name="Book club", start_date=timezone.localdate())
     more = _open(context, problems)
@@ -341,8 +342,14 @@ def test_logging_out_with_rows_waiting_asks_to_send_or_discard(phone, context, l
     page.goto(f"/capture/{event.pk}/")
     _kept_offline(page)
     _cut(context)
-    _type_row(page, "Hana Ito")
+    _type_row(page, name)
     expect(_status(page)).to_contain_text("1 row waits to be sent")
+    return more
+
+
+def test_logging_out_with_rows_waiting_asks_to_send_or_discard(phone, context, live_server, person, problems):
+    page = phone
+    more = _row_waiting_offline(page, context, person, problems, "Hana Ito")
 
     # Still offline: logging out asks; sending cannot work yet, and says so.
     more.get_by_role("button", name="Log out").tap()
@@ -372,15 +379,7 @@ def test_a_tab_opened_before_a_log_out_cannot_keep_its_row_again(
     logged-out user on the phone (seen as a flaky run of the test above): a page opened before the log out
     keeps nothing."""
     page = phone
-    with _db():
-        event = EventFactory(owner=person, name="Book club", start_date=timezone.localdate())
-    more = _open(context, problems)
-    more.goto("/more/")
-    page.goto(f"/capture/{event.pk}/")
-    _kept_offline(page)
-    _cut(context)
-    _type_row(page, "Jun Park")
-    expect(_status(page)).to_contain_text("1 row waits to be sent")
+    more = _row_waiting_offline(page, context, person, problems, "Jun Park")
     more.get_by_role("button", name="Log out").tap()
     more.get_by_role("button", name="Discard them and log out").tap()
     expect(more.get_by_role("heading", name="You are offline; this page needs the server.")).to_be_visible()
@@ -393,15 +392,7 @@ def test_a_tab_opened_before_a_log_out_cannot_keep_its_row_again(
 
 def test_discarding_rows_at_log_out_saves_nothing(phone, context, live_server, person, problems):
     page = phone
-    with _db():
-        event = EventFactory(owner=person, name="Book club", start_date=timezone.localdate())
-    more = _open(context, problems)
-    more.goto("/more/")
-    page.goto(f"/capture/{event.pk}/")
-    _kept_offline(page)
-    _cut(context)
-    _type_row(page, "Ivo Marsh")
-    expect(_status(page)).to_contain_text("1 row waits to be sent")
+    more = _row_waiting_offline(page, context, person, problems, "Ivo Marsh")
     page.close()
     more.get_by_role("button", name="Log out").tap()
     expect(more.get_by_role("alertdialog")).to_be_visible()
