@@ -10,6 +10,8 @@ import re
 import zoneinfo
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -192,6 +194,32 @@ def test_the_count_stops_at_a_cap_instead_of_counting_every_row(alice_client, al
     assert "5+ contacts" in alice_client.get(LIST).content.decode()
     monkeypatch.setattr("contacts.views.COUNT_CAP", 6)
     assert "6 contacts" in alice_client.get(LIST).content.decode()
+
+
+def test_a_search_counts_its_matches_to_a_smaller_cap_than_the_list(alice_client, alice, monkeypatch):
+    ContactFactory.create_batch(30, owner=alice, company="Climbing Gym")
+    ContactFactory.create_batch(3, owner=alice, company="Bakery")
+    monkeypatch.setattr("contacts.views.SEARCH_COUNT_CAP", 26)
+    assert "26+ contacts matching “climb”" in alice_client.get(LIST, {"q": "climb"}).content.decode()
+    assert "33 contacts" in alice_client.get(LIST).content.decode()
+    monkeypatch.setattr("contacts.views.SEARCH_COUNT_CAP", 30)
+    assert "30 contacts matching “climb”" in alice_client.get(LIST, {"q": "climb"}).content.decode()
+
+
+def test_a_first_page_holding_every_match_is_its_own_count(alice_client, alice):
+    ContactFactory.create_batch(3, owner=alice, company="Bakery")
+    ContactFactory.create_batch(30, owner=alice, company="Climbing Gym")
+    with CaptureQueriesContext(connection) as narrow:
+        response = alice_client.get(LIST, {"q": "bakery"})
+    assert "3 contacts matching “bakery”" in response.content.decode()
+    assert not [q for q in narrow.captured_queries if "COUNT(" in q["sql"].upper()]
+    # A page that does not hold them all, or a later page, still counts.
+    with CaptureQueriesContext(connection) as wide:
+        first = alice_client.get(LIST, {"q": "climb"})
+    assert "30 contacts matching" in first.content.decode()
+    assert [q for q in wide.captured_queries if "COUNT(" in q["sql"].upper()]
+    second = alice_client.get(_next_link(first))
+    assert "30 contacts matching" in second.content.decode() and len(_names(second)) == 5
 
 
 @pytest.mark.parametrize(
