@@ -16,6 +16,7 @@ from typing import Any
 from django.db import transaction
 from django.utils import timezone
 
+from accounts.bulk import pairs_add
 from accounts.choices import CIRCLES, INTENTIONS, Circle, Intention, Purpose, Setting
 from accounts.models import User
 from contacts.actions import contacts_announce, tag_clean_name, tag_get_or_create
@@ -338,12 +339,7 @@ class _Additions:
         EmailAddress.objects.bulk_create(self.emails, batch_size=_BATCH)
         PhoneNumber.objects.bulk_create(self.phones, batch_size=_BATCH)
         step(0.75)
-        Through = Contact.tags.through
-        Through.objects.bulk_create(
-            [Through(contact_id=c, tag_id=t) for c, t in sorted(self.links)],
-            batch_size=_BATCH,
-            ignore_conflicts=True,
-        )
+        pairs_add(Contact.tags.through, ("contact", "tag"), self.links)
         step(0.85)
 
 
