@@ -101,14 +101,16 @@ def pairs_add(model: type[Model], columns: tuple[str, str], pairs: Iterable[tupl
     pairs = sorted(pairs)
     if not pairs:
         return
+    fields = [model._meta.get_field(name) for name in columns]
+    assert all(isinstance(f, Field) for f in fields), f"{columns} are not columns of {model._meta.label}"
     if connection.vendor != "postgresql":
-        a, b = (model._meta.get_field(name).attname for name in columns)
+        a, b = (str(f.attname) for f in fields if isinstance(f, Field))
         model._default_manager.bulk_create(
             [model(**{a: x, b: y}) for x, y in pairs], batch_size=BATCH_SIZE, ignore_conflicts=True
         )
         return
     quote = connection.ops.quote_name
-    names = ", ".join(quote(str(model._meta.get_field(name).column)) for name in columns)
+    names = ", ".join(quote(str(f.column)) for f in fields if isinstance(f, Field))
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {quote(model._meta.db_table)} ({names}) "

@@ -1,5 +1,5 @@
-"""`accounts.bulk.pairs_add`: an import's tag links, written as two arrays on PostgreSQL and by Django's INSERT
-elsewhere; both must add the new links and leave the ones a contact has alone."""
+"""`accounts.bulk.pairs_add`: an import's tag links, written as two arrays on PostgreSQL and by Django's
+INSERT elsewhere; both must add the new links and leave the ones a contact has alone."""
 
 from __future__ import annotations
 
