@@ -101,16 +101,17 @@ def pairs_add(model: type[Model], columns: tuple[str, str], pairs: Iterable[tupl
     pairs = sorted(pairs)
     if not pairs:
         return
-    fields = [model._meta.get_field(name) for name in columns]
-    assert all(isinstance(f, Field) for f in fields), f"{columns} are not columns of {model._meta.label}"
+    fields = [f for f in (model._meta.get_field(name) for name in columns) if isinstance(f, Field)]
+    if len(fields) != 2:
+        raise TypeError(f"{columns} are not two columns of {model._meta.label}")
     if connection.vendor != "postgresql":
-        a, b = (str(f.attname) for f in fields if isinstance(f, Field))
+        a, b = (str(f.attname) for f in fields)
         model._default_manager.bulk_create(
             [model(**{a: x, b: y}) for x, y in pairs], batch_size=BATCH_SIZE, ignore_conflicts=True
         )
         return
     quote = connection.ops.quote_name
-    names = ", ".join(quote(str(f.column)) for f in fields if isinstance(f, Field))
+    names = ", ".join(quote(str(f.column)) for f in fields)
     with connection.cursor() as cursor:
         cursor.execute(
             f"INSERT INTO {quote(model._meta.db_table)} ({names}) "

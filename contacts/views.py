@@ -35,6 +35,7 @@ from contacts.forms import BulkChangeForm, ContactForm, ContactListForm, MyCardF
 from contacts.models import Contact
 from contacts.mycard import my_card_get, my_card_svg
 from contacts.queries import contact_duplicates, contact_health_on, contacts_listed
+from contacts.text import search_words
 
 CONTACTS_PER_PAGE = 25
 # Above this many, the list says "1,000+ contacts" instead of counting every row on every page.
@@ -69,7 +70,7 @@ def contact_list(request: AuthenticatedHttpRequest) -> HttpResponse:
         "form": form,
         "filters": filters,
         "page": page,
-        "total": count_capped(listed, SEARCH_COUNT_CAP if filters.query else COUNT_CAP, page),
+        "total": count_capped(listed, SEARCH_COUNT_CAP if search_words(filters.query) else COUNT_CAP, page),
         "today": today,
         "rows": rows,
         # Cards made on a phone (CardDAV) wait here, reminders paused, until the user sets their intention.

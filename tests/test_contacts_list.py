@@ -202,6 +202,8 @@ def test_a_search_counts_its_matches_to_a_smaller_cap_than_the_list(alice_client
     monkeypatch.setattr("contacts.views.SEARCH_COUNT_CAP", 26)
     assert "26+ contacts matching “climb”" in alice_client.get(LIST, {"q": "climb"}).content.decode()
     assert "33 contacts" in alice_client.get(LIST).content.decode()
+    # Punctuation alone searches for nothing: the whole list, counted as the list is.
+    assert "33 contacts" in alice_client.get(LIST, {"q": "!!!"}).content.decode()
     monkeypatch.setattr("contacts.views.SEARCH_COUNT_CAP", 30)
     assert "30 contacts matching “climb”" in alice_client.get(LIST, {"q": "climb"}).content.decode()
 
