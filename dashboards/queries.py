@@ -312,17 +312,24 @@ def _people_statements(user: User, purpose: str, today: dt.date) -> list[Stateme
 
 
 def _counts_part(source: str, due: str, day: object, user: User) -> Statement:
-    """The people statement's counts: per circle and health, how many, how many within their cadence and
-    how many overdue and not paused. GROUP BY names the columns by position: the health expression holds
-    parameters, which PostgreSQL would not take as the same expression twice."""
+    """The people statement's counts: per circle and health, how many, and per circle how many are within
+    their cadence and how many overdue and not paused (on the health 0 row alone, so that adding up the rows
+    counts each contact once). The circle's counts come from one pass over the index in its circle order,
+    aggregates filtered, then set beside the three healths: grouping by a health expression instead hashed
+    every contact (9 ms at 50,000 contacts, against 5)."""
+    lapsed = "health_lapsed_on <= %s"
+    fading = "health_fading_on <= %s AND (health_lapsed_on > %s OR health_lapsed_on IS NULL)"
     return (
-        "SELECT * FROM (SELECT %s, CAST(NULL AS BIGINT), CAST(NULL AS TEXT), circle, CAST(NULL AS TEXT), "
-        "CAST(NULL AS BOOLEAN), CAST(NULL AS INTEGER), CAST(NULL AS DATE), CAST(NULL AS DATE), COUNT(*), "
-        f"SUM(CASE WHEN {due} >= %s THEN 1 ELSE 0 END), "
-        f"SUM(CASE WHEN {due} < %s AND NOT reminders_paused THEN 1 ELSE 0 END), "
-        "CASE WHEN health_lapsed_on <= %s THEN 2 WHEN health_fading_on <= %s THEN 1 ELSE 0 END "
-        f"{source} GROUP BY 4, 13) AS counts",
-        [_COUNTS, day, day, day, day, user.pk],
+        "SELECT * FROM (SELECT %s, CAST(NULL AS BIGINT), CAST(NULL AS TEXT), c.circle, CAST(NULL AS TEXT), "
+        "CAST(NULL AS BOOLEAN), CAST(NULL AS INTEGER), CAST(NULL AS DATE), CAST(NULL AS DATE), "
+        "CASE h.health WHEN 2 THEN c.lapsed WHEN 1 THEN c.fading ELSE c.n - c.lapsed - c.fading END, "
+        "CASE h.health WHEN 0 THEN c.met ELSE 0 END, CASE h.health WHEN 0 THEN c.overdue ELSE 0 END, h.health "
+        f"FROM (SELECT circle, COUNT(*) AS n, COUNT(*) FILTER (WHERE {due} >= %s) AS met, "
+        f"COUNT(*) FILTER (WHERE {due} < %s AND NOT reminders_paused) AS overdue, "
+        f"COUNT(*) FILTER (WHERE {lapsed}) AS lapsed, COUNT(*) FILTER (WHERE {fading}) AS fading "
+        f"{source} GROUP BY circle) AS c "
+        "CROSS JOIN (SELECT 0 AS health UNION ALL SELECT 1 UNION ALL SELECT 2) AS h) AS counts",
+        [_COUNTS, day, day, day, day, day, user.pk],
     )
 
 
