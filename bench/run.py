@@ -7,9 +7,10 @@ cost with the data, and the cost of the embedded default, are visible.
    100 contacts and 1,000 interactions each (100 each at large). Each size replaces the one before in the
    same database (seed_demo names its extra users bench1..benchN; those beyond the size are deleted).
 2. Measure warm, in this process, through the Django test client logged in as benchbig: each page is
-   requested once to warm caches, then `--repeat` times. For each: median and p95 server time, the SQL
-   query count, and the ratio of the page's time to the time of its SQL alone (the queries captured with
-   CaptureQueriesContext, executed again raw: the floor the database sets).
+   requested once to warm caches, then `--repeat` rounds of one request to each page in turn (a burst of
+   load from elsewhere lands on every page's samples, not on one page's). For each: median and p95 server
+   time, the SQL query count, and the ratio of the page's time to the time of its SQL alone (the queries
+   captured with CaptureQueriesContext, executed again raw: the floor the database sets).
 3. The tick: what Celery beat runs every five minutes (digests_due: find the users whose digest is due,
    create their digests, take them to send) over all users at a moment when every user's digest hour has
    come, in a transaction rolled back after each run so every run sees the same due follow-ups. Then what
@@ -219,18 +220,24 @@ def _summary(times: list[float], sql_times: list[float], queries: int) -> dict[s
     }
 
 
-def measure_page(client: Client, url: str, repeat: int) -> dict[str, float]:
-    assert client.get(url).status_code == 200, url  # warm
-    times, sql_times, queries = [], [], 0
+def measure_pages(client: Client, pages: dict[str, str], repeat: int) -> dict[str, dict[str, float]]:
+    """Each page requested once to warm, then `repeat` rounds of one request to every page in turn: a burst of
+    load from elsewhere on a shared machine then lands on a sample of every page, not on all of one page's."""
+    for url in pages.values():
+        assert client.get(url).status_code == 200, url
+    times: dict[str, list[float]] = {name: [] for name in pages}
+    sql_times: dict[str, list[float]] = {name: [] for name in pages}
+    queries: dict[str, int] = {}
     for _ in range(repeat):
-        with CaptureQueriesContext(connection) as captured:
-            began = time.perf_counter()
-            response = client.get(url)
-            times.append(time.perf_counter() - began)
-        assert response.status_code == 200, url
-        queries = len(captured.captured_queries)
-        sql_times.append(_sql_alone(captured.captured_queries))
-    return _summary(times, sql_times, queries)
+        for name, url in pages.items():
+            with CaptureQueriesContext(connection) as captured:
+                began = time.perf_counter()
+                response = client.get(url)
+                times[name].append(time.perf_counter() - began)
+            assert response.status_code == 200, url
+            queries[name] = len(captured.captured_queries)
+            sql_times[name].append(_sql_alone(captured.captured_queries))
+    return {name: _summary(times[name], sql_times[name], queries[name]) for name in pages}
 
 
 def measure_tick(repeat: int, tick: Callable[[], object]) -> dict[str, float]:
@@ -299,7 +306,7 @@ def measure(repeat: int, tick_repeat: int) -> dict[str, dict[str, float]]:
         "search": "/contacts/?q=climb",
         "contact page": f"/contacts/{busiest['contact_id']}/",
     }
-    results = {name: measure_page(client, url, repeat) for name, url in pages.items()}
+    results = measure_pages(client, pages, repeat)
     # The tick as Celery beat runs it (find the users whose digest is due, create and queue their digests),
     # and the work of a worker per digest (workers send them in parallel).
     results["tick: queue"] = measure_tick(tick_repeat, lambda: digests_due(NOW))
