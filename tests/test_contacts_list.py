@@ -196,6 +196,13 @@ def test_the_count_stops_at_a_cap_instead_of_counting_every_row(alice_client, al
     assert "6 contacts" in alice_client.get(LIST).content.decode()
 
 
+def test_a_count_past_a_thousand_is_printed_with_its_thousands_grouped(alice_client, alice):
+    Contact.objects.bulk_create(
+        Contact(owner=alice, display_name=f"Person {n}", intention=Intention.PERSONAL) for n in range(1001)
+    )
+    assert "1,000+ contacts" in alice_client.get(LIST).content.decode()
+
+
 def test_a_search_counts_its_matches_to_a_smaller_cap_than_the_list(alice_client, alice, monkeypatch):
     ContactFactory.create_batch(30, owner=alice, company="Climbing Gym")
     ContactFactory.create_batch(3, owner=alice, company="Bakery")
