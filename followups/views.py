@@ -36,19 +36,27 @@ from followups.links import LinkAction, followup_link_read, unsubscribe_user
 from followups.models import FollowUp
 
 
-def _followups_answer(request: AuthenticatedHttpRequest, followup: FollowUp, done: str) -> HttpResponse:
-    """Answer a POST on a follow-up: the fragment htmx swaps in (the contact page's follow-ups or the Due
-    list, as the form's `from` says), or a redirect back with a message."""
+def _followups_answer(
+    request: AuthenticatedHttpRequest, followup: FollowUp, said: str, *, refused: bool = False
+) -> HttpResponse:
+    """Answer a POST on a follow-up, done or `refused`: the fragment htmx swaps in (the contact page's
+    follow-ups or the Due list, as the form's `from` says) saying so at once, or a redirect back with a
+    message."""
     origin = request.POST.get("from")
     if wants_partial(request) and origin == "contact":
         contact = followup.contact
-        context = {"contact": contact, "upcoming": contact.followups.upcoming()}
+        # A refusal is said in the card; what was done shows in the card itself.
+        refusal = said if refused else ""
+        context = {"contact": contact, "upcoming": contact.followups.upcoming(), "refused": refusal}
         return render(request, "followups/_contact_followups.html", context)
     if wants_partial(request) and origin == "due":
-        return _due_page(request, partial=True, status=done)
+        return _due_page(request, partial=True, status=said)
     # Without JavaScript, or from a dashboard (whose htmx follows the redirect and swaps the fresh dashboard
     # in, the message with it).
-    messages.success(request, done)
+    if refused:
+        messages.error(request, said)
+    else:
+        messages.success(request, said)
     return redirect(next_url(request, reverse("due")))
 
 
@@ -79,8 +87,8 @@ def followup_snooze_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResp
         return HttpResponseNotAllowed(["POST"])
     form = SnoozeForm(request.POST, today=user_today(request.user))
     if not followup.is_open or not form.is_valid():
-        messages.error(request, "Nothing was snoozed: " + _why_not(followup, form))
-        return redirect(next_url(request, reverse("due")))
+        why = _why_not(followup, form)
+        return _followups_answer(request, followup, f"Nothing was snoozed: {why}", refused=True)
     until = form.snooze_until()
     followup_snooze(followup, until)
     return _followups_answer(request, followup, f"Snoozed until {day_format(until, 'day_weekday')}.")
@@ -92,8 +100,10 @@ def followup_dismiss_view(request: AuthenticatedHttpRequest, pk: int) -> HttpRes
     followup = _owned_followup(request, pk)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
-    if followup.is_open:
-        followup_dismiss(followup)
+    if not followup.is_open:
+        why = _closed_already(followup)
+        return _followups_answer(request, followup, f"Nothing was dismissed: {why}", refused=True)
+    followup_dismiss(followup)
     return _followups_answer(request, followup, "Dismissed.")
 
 
@@ -104,14 +114,21 @@ def followup_done_view(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
     followup = _owned_followup(request, pk)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
-    if followup.is_open:
-        followup_done(followup)
+    if not followup.is_open:
+        # Closed in another tab or from the digest: nothing is logged, and the user is told so.
+        why = _closed_already(followup)
+        return _followups_answer(request, followup, f"Nothing was logged: {why}", refused=True)
+    followup_done(followup)
     return _followups_answer(request, followup, f"Done: logged that you reached out to {followup.contact}.")
+
+
+def _closed_already(followup: FollowUp) -> str:
+    return f"this follow-up is {followup.get_state_display().lower()} already."
 
 
 def _why_not(followup: FollowUp, form: forms.Form) -> str:
     if not followup.is_open:
-        return f"this follow-up is {followup.get_state_display().lower()} already."
+        return _closed_already(followup)
     return " ".join(str(error) for errors in form.errors.values() for error in errors)
 
 
@@ -121,26 +138,25 @@ def followup_request_view(request: AuthenticatedHttpRequest, pk: int) -> HttpRes
     contact = get_owned_or_404(Contact, request.user, pk=pk)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
-    # None once saved: the fragment then draws the form empty.
-    form: RemindForm | None
     form = RemindForm(request.POST, contact=contact, today=user_today(request.user))
-    if form.is_valid():
+    saved = form.is_valid()
+    if saved:
         due_on = form.cleaned_data["due_on"]
         followup_request(contact, due_on, form.cleaned_data["note"], purpose=form.cleaned_data.get("purpose"))
         if not wants_partial(request):
             messages.success(request, f"You will be reminded on {day_format(due_on, 'day_weekday')}.")
             return redirect(next_url(request, contact.get_absolute_url()))
-        form = None
-    elif not wants_partial(request):
-        return render(
-            request, "followups/remind_form.html", {"contact": contact, "remind_form": form}, status=400
-        )
-    return render(
-        request,
-        "followups/_contact_followups.html",
-        {"contact": contact, "upcoming": contact.followups.upcoming(), "remind_form": form},
-        status=200 if form is None else 400,
-    )
+    # Once saved the fragment draws the form empty; a rejected one comes back as typed, with its errors.
+    context = {
+        "contact": contact,
+        "upcoming": contact.followups.upcoming(),
+        "remind_form": None if saved else form,
+    }
+    if wants_partial(request):
+        # A 200 even when rejected, as the contact page's other forms answer: htmx swaps no 4xx answer, and
+        # the user would see nothing happen.
+        return render(request, "followups/_contact_followups.html", context)
+    return render(request, "followups/remind_form.html", context, status=400)
 
 
 def _link_refused(request: HttpRequest, reason: str, status: int) -> HttpResponse:

@@ -427,6 +427,40 @@ def test_remind_me_refuses_a_past_date_and_says_why(alice_client, alice):
     assert FollowUp.objects.get().purpose == P
 
 
+def test_with_htmx_a_refused_remind_me_comes_back_as_typed_with_the_error_under_the_date(alice_client, alice):
+    ana = ContactFactory(owner=alice)
+    followup_request(ana, d("2025-06-20"), "ask about Porto")
+    response = alice_client.post(
+        reverse("followup_request", args=[ana.pk]),
+        {"due_on": "2020-01-01", "note": "send the deck"},
+        headers={"HX-Request": "true"},
+    )
+    # htmx swaps only a 2xx answer: a 400 would leave the page as it was, the button seemingly dead.
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert page.lstrip().startswith('<section class="card contact-followups" id="contact-followups"')
+    date_input = re.search(r'<input type="date"[^>]*>', page)
+    assert date_input and 'value="2020-01-01"' in date_input[0] and 'aria-invalid="true"' in date_input[0]
+    error = f'<ul class="errorlist" id="remind-on-{ana.pk}-err"><li>Choose today or a later date.</li></ul>'
+    assert error in page and page.index(date_input[0]) < page.index(error)
+    assert 'value="send the deck"' in page
+    assert "ask about Porto" in page and "Nothing planned yet" not in page
+    assert list(FollowUp.objects.filter(contact=ana).values_list("note", flat=True)) == ["ask about Porto"]
+
+
+def test_without_javascript_a_refused_remind_me_shows_the_contacts_follow_ups(alice_client, alice):
+    ana = ContactFactory(owner=alice)
+    followup_request(ana, d("2025-06-20"), "ask about Porto")
+    response = alice_client.post(
+        reverse("followup_request", args=[ana.pk]), {"due_on": "2020-01-01", "note": "send the deck"}
+    )
+    assert response.status_code == 400
+    page = response.content.decode()
+    assert "<html" in page and "Choose today or a later date." in page
+    assert "ask about Porto" in page and "Nothing planned yet" not in page
+    assert 'value="2020-01-01"' in page and 'value="send the deck"' in page
+
+
 def test_a_closed_follow_up_cannot_be_snoozed(alice_client, alice):
     followup = followup_request(ContactFactory(owner=alice), TODAY, "call")
     followup_dismiss(followup)
@@ -434,6 +468,70 @@ def test_a_closed_follow_up_cannot_be_snoozed(alice_client, alice):
     assert "dismissed already" in response.content.decode()
     followup.refresh_from_db()
     assert followup.state == FollowUpState.DISMISSED
+
+
+def test_with_htmx_a_refused_snooze_on_the_contact_page_says_why_in_the_card(alice_client, alice):
+    ana = ContactFactory(owner=alice)
+    closed = followup_request(ana, TODAY, "call")
+    followup_request(ana, d("2025-06-20"), "ask about Porto")
+    followup_dismiss(closed)  # in another tab, or from the digest
+    response = alice_client.post(
+        reverse("followup_snooze", args=[closed.pk]),
+        {"days": "3", "from": "contact", "next": ana.get_absolute_url()},
+        headers={"HX-Request": "true"},
+    )
+    # The card that htmx swaps for itself, not the contact page whose timeline would take its place.
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert page.lstrip().startswith('<section class="card contact-followups" id="contact-followups"')
+    assert "<html" not in page and 'id="timeline-h"' not in page
+    assert '<div role="alert">' in page
+    assert "Nothing was snoozed: this follow-up is dismissed already." in page
+    assert "ask about Porto" in page
+    # Said once, now: not again on the next page.
+    assert "Nothing was snoozed" not in alice_client.get(ana.get_absolute_url()).content.decode()
+    closed.refresh_from_db()
+    assert closed.state == FollowUpState.DISMISSED
+
+
+def test_with_htmx_a_refused_snooze_on_the_due_page_says_why_with_the_list(alice_client, alice):
+    closed = followup_request(ContactFactory(owner=alice, display_name="Ana"), TODAY, "call")
+    followup_request(ContactFactory(owner=alice, display_name="Ben"), TODAY, "call")
+    followup_done(closed)
+    response = alice_client.post(
+        reverse("followup_snooze", args=[closed.pk]),
+        {"days": "3", "from": "due", "next": reverse("due")},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 200
+    page = response.content.decode()
+    status, _, due_list = page.partition('<div id="due-list"')
+    assert due_list and "<html" not in page and "Ben" in due_list and "Ana" not in due_list
+    assert 'id="due-status" hx-swap-oob="innerHTML"' in status
+    assert "Nothing was snoozed: this follow-up is done already." in status
+    assert "Nothing was snoozed" not in alice_client.get(reverse("due")).content.decode()
+
+
+@pytest.mark.parametrize(
+    ("action", "said"),
+    [("followup_done", "Nothing was logged"), ("followup_dismiss", "Nothing was dismissed")],
+)
+def test_done_or_dismiss_on_a_follow_up_closed_elsewhere_says_so(alice_client, alice, action, said):
+    ana = ContactFactory(owner=alice, display_name="Ana")
+    closed = followup_request(ana, TODAY, "call")
+    followup_dismiss(closed)
+    url = reverse(action, args=[closed.pk])
+    reason = f"{said}: this follow-up is dismissed already."
+    htmx = {"HX-Request": "true"}
+    card = alice_client.post(url, {"from": "contact"}, headers=htmx).content.decode()
+    assert card.lstrip().startswith('<section class="card contact-followups"') and reason in card
+    due_list = alice_client.post(url, {"from": "due"}, headers=htmx).content.decode()
+    assert '<div id="due-list"' in due_list and reason in due_list
+    page = alice_client.post(url, {"next": reverse("due")}, follow=True).content.decode()
+    assert reason in page and "Done: logged" not in page
+    assert not ana.interactions.exists()
+    closed.refresh_from_db()
+    assert closed.state == FollowUpState.DISMISSED
 
 
 def test_the_contact_page_shows_its_follow_ups_with_the_remind_me_form(alice_client, alice):

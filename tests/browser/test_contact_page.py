@@ -102,6 +102,22 @@ def test_at_375px_the_log_form_opens_and_logs_with_a_person_found_by_search(phon
     assert ben in Interaction.objects.get(notes="Coffee by the river.").contacts.all()
 
 
+def test_at_375px_a_past_remind_me_date_comes_back_with_the_error_under_it(phone, person):
+    page = phone
+    ana = _busy_contact(person)
+    page.goto(f"/contacts/{ana.pk}/")
+    form = page.locator("form.remind-form")
+    form.get_by_label("Remind me on").fill("2020-01-01")
+    form.get_by_label("About").fill("send the deck")
+    form.get_by_role("button", name="Remind me").click()
+    date = form.get_by_label("Remind me on")
+    expect(date).to_have_attribute("aria-invalid", "true")
+    expect(page.locator(f"#remind-on-{ana.pk}-err")).to_have_text("Choose today or a later date.")
+    expect(date).to_be_focused()
+    expect(form.get_by_label("About")).to_have_value("send the deck")
+    expect(page.locator("#contact-followups")).to_contain_text("send the grant article")
+
+
 def test_without_javascript_also_with_is_a_plain_select(browser, live_server, person, artifacts_dir):
     context = browser.new_context(
         viewport={"width": 375, "height": 812}, base_url=live_server.url, java_script_enabled=False
