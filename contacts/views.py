@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_POST
+from django_htmx.http import trigger_client_event
 
 from accounts.choices import Circle, Intention
 from accounts.keyset import count_capped, keyset_page_or_first
@@ -165,7 +166,12 @@ def contact_relationship(request: AuthenticatedHttpRequest, pk: int) -> HttpResp
     user = request.user
     health = contact_health_on(contact, user.cadence_table(), user.zone, timezone.localdate())
     context = {"contact": contact, "form": form, "health": health, "saved": saved}
-    return render_page(request, "contacts/contact_relationship.html", context, partial="relationship")
+    response = render_page(request, "contacts/contact_relationship.html", context, partial="relationship")
+    if saved:
+        # A new intention or circle re-plans the follow-ups: the contact page's header line about the next one
+        # fetches itself again on this event (templates/interactions/contact_detail.html).
+        trigger_client_event(response, "followups-changed")
+    return response
 
 
 @login_required

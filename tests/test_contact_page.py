@@ -4,6 +4,7 @@ archive and delete."""
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 
 import pytest
@@ -187,6 +188,44 @@ def test_changing_the_intention_in_place_also_refreshes_the_header(alice_client,
     standing = html[html.index('id="contact-standing"') :]
     assert 'hx-swap-oob="true"' in standing[:60]
     assert "Professional" in standing and "Inner circle" in standing
+
+
+def test_changing_the_intention_in_place_has_the_header_fetch_its_next_follow_up_again(alice_client, ana):
+    """The new intention re-plans the follow-ups; the header's "Next follow-up" line fetches itself again on
+    `followups-changed` (contact_detail.html), which the answer triggers."""
+    url = reverse("contact_relationship", args=[ana.pk])
+    response = alice_client.post(url, {"intention": "both", "circle": "close"}, headers=HTMX)
+    assert "followups-changed" in json.loads(response.headers["HX-Trigger"])
+    page = alice_client.get(_page(ana)).content.decode()
+    line = page[page.index('id="next-followup"') :]
+    assert 'hx-trigger="followups-changed from:body"' in line[: line.index(">")]
+    # A rejected change moved nothing.
+    rejected = alice_client.post(url, {"intention": "rival", "circle": "close"}, headers=HTMX)
+    assert "HX-Trigger" not in rejected.headers
+
+
+def test_logging_with_htmx_also_refreshes_the_health_in_the_header(alice, alice_client, ana):
+    interaction_log(
+        alice, [ana], occurred_at=timezone.now() - dt.timedelta(days=45), setting=Setting.INFORMAL
+    )
+    ana.refresh_from_db()
+    page = alice_client.get(_page(ana)).content.decode()
+    assert '<span class="health fading">Fading</span>' in page
+    today = timezone.localdate(timezone=alice.zone).isoformat()
+    response = alice_client.post(
+        reverse("contact_log", args=[ana.pk]), _log_data(occurred_on=today), headers=HTMX
+    )
+    body = response.content.decode()
+    standing = body[body.index('<p class="contact-standing"') :]
+    assert 'hx-swap-oob="true"' in standing[: standing.index(">")]
+    assert '<span class="health recent">Recent</span>' in standing[: standing.index("</p>")]
+
+
+def test_a_rejected_log_leaves_the_header_alone(alice_client, ana):
+    response = alice_client.post(
+        reverse("contact_log", args=[ana.pk]), _log_data(occurred_on=""), headers=HTMX
+    )
+    assert b"hx-swap-oob" not in response.content
 
 
 @pytest.mark.parametrize("size", [5, 50])

@@ -325,6 +325,18 @@
     });
   });
 
+  /* Enter in the search box asks for the results once, at once. Left to the browser, Enter both submits the
+     form (its own hx-get) and fires "search" (the box's hx-get, hx-sync "closest form:replace"), so the box's
+     request aborted the form's, which htmx reports as errors. The "search" sent here also cancels the box's
+     delayed request for the last letters typed. Without JavaScript, Enter submits the form. */
+  document.addEventListener("keydown", function (event) {
+    var box = event.target;
+    if (event.key !== "Enter" || event.isComposing || !box.matches) return;
+    if (!box.matches("form[role=search] input[type=search][hx-get]")) return;
+    event.preventDefault();
+    window.htmx.trigger(box, "search");
+  });
+
   /* People pickers (templates/interactions/_people_picker.html) ---------------------------------------------
      Without JavaScript the picker is a <select multiple> of recent people. Here it becomes a search box over
      all of the user's people (htmx asks the server) above the people chosen so far: ticking a person found
@@ -437,10 +449,12 @@
   });
 
   /* The contact page's follow-ups section was swapped: the header's "next follow-up" line fetches itself again
-     (hx-trigger="followups-changed from:body" in contact_detail.html). */
+     (hx-trigger="followups-changed from:body" in contact_detail.html), and a "remind me" sent back with errors
+     takes the focus to the field to fix. */
   document.addEventListener("htmx:load", function (event) {
     if (event.detail.elt instanceof HTMLElement && event.detail.elt.id === "contact-followups") {
       document.body.dispatchEvent(new CustomEvent("followups-changed"));
+      focusFirstError(event.detail.elt);
     }
   });
 
