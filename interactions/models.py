@@ -155,8 +155,11 @@ class Participation(models.Model):
             models.UniqueConstraint(fields=["interaction", "contact"], name="participation_once"),
         ]
         indexes = [
-            # A contact's timeline: their interactions, newest first.
-            models.Index(fields=["contact", "interaction"], name="participation_contact"),
+            # A contact's timeline: their interactions, newest first. The owner comes second for PostgreSQL's
+            # check of the (contact, owner) key when a contact is deleted: without it, the check's generic
+            # plan ANDs in the owner's index and reads every participation of that owner for each contact
+            # (16 ms a contact for an owner with 600,000 of them: deleting 1,000 contacts took 17 s, 0.4 now).
+            models.Index(fields=["contact", "owner", "interaction"], name="participation_contact_owner"),
             # Who was seen in a period, for what: the balance per tag, read from the index alone on
             # PostgreSQL (other databases ignore INCLUDE).
             models.Index(
