@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import QuerySet
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 from django.dispatch import receiver
 
@@ -50,10 +51,19 @@ def tag_saved(sender: Any, instance: Tag, created: bool, **kwargs: Any) -> None:
         contacts_cards_changed(contact_ids)
 
 
+def _account_going(origin: object) -> bool:
+    """Whether a deletion started from users (an account deleted, or users by the admin): their contacts go
+    with their tags, so there is no search text to rebuild nor card change to note, only rows to delete."""
+    if isinstance(origin, QuerySet):
+        return issubclass(origin.model, User)
+    return isinstance(origin, User)
+
+
 @receiver(pre_delete, sender=Tag)
-def tag_deleting(sender: Any, instance: Tag, **kwargs: Any) -> None:
+def tag_deleting(sender: Any, instance: Tag, origin: object = None, **kwargs: Any) -> None:
+    if _account_going(origin):
+        return
     instance._search_contact_ids = list(instance.contacts.values_list("pk", flat=True))
-    # Noted before anything is deleted: when the whole account goes, its change log is deleted after this.
     contacts_cards_changed(instance._search_contact_ids)
 
 
