@@ -508,6 +508,10 @@ def test_the_dashboard_page_shows_its_numbers(alice_client, alice):
     assert 'data-number="people">1<' in html
     assert 'data-number="last-30">1<' in html
     assert 'data-number="last-90">3<' in html
+    # The due and overdue tiles count follow-ups, as the Due page lists them, and lead there.
+    due = reverse("due")
+    assert f'<dt><a href="{due}">Follow-ups due today</a></dt>' in html
+    assert f'<dt><a href="{due}">Follow-ups overdue</a></dt>' in html
     assert "Design Systems London" in html and "<strong data-lasting>1</strong> of 1 lasting" in html
     assert '<tr data-month="2026-06"><th scope="row">Jun 2026</th><td class="personal">0</td>' in html
     assert "style=" not in html
