@@ -11,6 +11,7 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import strip_tags
 
 from accounts.choices import Intention, Purpose
 from config.celery import app as celery_app
@@ -18,7 +19,7 @@ from contacts.models import Contact, EmailAddress, PhoneNumber, Tag
 from followups.models import FollowUp
 from interactions.models import Interaction, Participation
 from tests.factories import ContactFactory, EmailAddressFactory, PhoneNumberFactory
-from transfer import imports, jobs, reading, writing
+from transfer import exports, imports, jobs, reading, writing
 from transfer.imports import import_file
 from transfer.models import ImportJob, ImportStatus
 from transfer.reading import ImportRefused, RowStatus, import_preview, import_read
@@ -131,7 +132,8 @@ def test_thunderbird_vcard_40_reads_quoted_type_lists_and_a_leap_day_without_yea
         ("+44 20 7946 0018", "+442079460018", "work"),
     ]
     assert priya.notes == "Co-author on the grant, ask about the dataset."
-    assert "UID:5e1c0b1c-7a3d-4b8f-9b61-2f0c1d9e8a77" in priya.vcard_extra
+    # The card's UID is the contact's own, not a kept line: the export and phones sync write it back.
+    assert priya.uid == "5e1c0b1c-7a3d-4b8f-9b61-2f0c1d9e8a77" and "UID" not in priya.vcard_extra
 
 
 def test_nextcloud_vcard_unfolds_long_lines_and_reads_several_cards(alice):
@@ -304,6 +306,109 @@ def test_two_rows_of_one_file_for_one_person_become_one_contact(alice):
     assert result.created == 1
     sam = Contact.objects.get(owner=alice)
     assert sam.phones.get().e164 == "+447700900555"
+
+
+@pytest.fixture
+def two_jacks(alice):
+    """Two people at one studio who share its address and its number, as the demo's Jack Cooper and Jack
+    Booth do; Cooper has a title Booth lacks, so a row given to the wrong one would change it."""
+    cooper = ContactFactory(
+        owner=alice,
+        display_name="Jack Cooper",
+        given_name="Jack",
+        family_name="Cooper",
+        company="Northwind Studio",
+        title="Designer",
+        notes="",
+    )
+    booth = ContactFactory(
+        owner=alice,
+        display_name="Jack Booth",
+        given_name="Jack",
+        family_name="Booth",
+        company="Northwind Studio",
+        title="",
+        notes="",
+    )
+    for jack in (cooper, booth):
+        EmailAddressFactory(contact=jack, address="jack@northwind.example", label="work")
+        PhoneNumberFactory(contact=jack, number="+44 20 7946 0101", e164="+442079460101", label="studio")
+    return cooper, booth
+
+
+def _own_export(owner, kind: str) -> bytes:
+    chunks = exports.contacts_vcard(owner) if kind == "vcard" else exports.contacts_csv(owner)
+    return "".join(chunks).encode()
+
+
+@pytest.mark.parametrize("kind", ["vcard", "csv"])
+def test_kiths_own_export_matches_each_row_to_the_contact_it_came_from_and_changes_nothing(
+    alice_client, alice, two_jacks, kind, django_capture_on_commit_callbacks
+):
+    cooper, booth = two_jacks
+    before = _snapshot(alice)
+    response = _upload(alice_client, f"kith.{kind}", _own_export(alice, kind))
+    job = ImportJob.objects.get(owner=alice)
+    page = alice_client.get(response.url).content.decode()
+    # Each row is its own contact, found by the card's UID, and holds nothing that contact lacks.
+    for jack in (cooper, booth):
+        cell = f'Unchanged: <a href="{reverse("contact_detail", args=[jack.pk])}">{jack.display_name}</a>'
+        assert cell in page
+    assert "Updates" not in page
+    assert (job.new_count, job.matched_count, job.unchanged_count) == (0, 0, 2)
+    assert "2 unchanged" in page
+    with django_capture_on_commit_callbacks(execute=True):
+        alice_client.post(reverse("import_confirm", args=[job.pk]), {"intention": "personal", "tags": ""})
+    job.refresh_from_db()
+    assert (job.status, job.created, job.updated, job.unchanged) == (ImportStatus.DONE, 0, 0, 2)
+    assert _snapshot(alice) == before
+
+
+@pytest.mark.parametrize("kind", ["vcard", "csv"])
+def test_another_users_export_never_reaches_their_contacts(alice, bob, two_jacks, kind):
+    """Bob imports Alice's export, UIDs and all: the UIDs are looked up among Bob's contacts only, so
+    Alice's contacts are never matched: Bob's own Jack Cooper is filled in (same name and company) and Jack
+    Booth is new to Bob."""
+    alice_before = _snapshot(alice)
+    bobs_jack = ContactFactory(owner=bob, display_name="Jack Cooper", company="Northwind Studio", title="")
+    previews = imports.import_rows_preview(bob, import_read(_own_export(alice, kind))[1])
+    assert {p.match_id for p in previews} <= {bobs_jack.pk, None}
+    result = import_file(bob, _own_export(alice, kind), intention=Intention.PERSONAL)
+    assert (result.created, result.updated) == (1, 1)
+    assert _snapshot(alice) == alice_before
+    bobs_jack.refresh_from_db()
+    assert bobs_jack.title == "Designer"
+    assert Contact.objects.filter(owner=bob).count() == 2
+
+
+def test_an_address_two_contacts_share_is_not_given_to_either_silently(alice_client, alice, two_jacks):
+    """A file from elsewhere (no UID): the shared address and number say only "one of the Jacks". A row whose
+    name and company say which is that one; a row that does not say is left out, naming both."""
+    cooper, _booth = two_jacks
+    before = _snapshot(alice)
+    text = (
+        b"BEGIN:VCARD\nVERSION:3.0\nFN:Jack Cooper\nORG:Northwind Studio\nEMAIL:jack@northwind.example\n"
+        b"TEL:+44 20 7946 0101\nEND:VCARD\n"
+        b"BEGIN:VCARD\nVERSION:3.0\nFN:Jack\nEMAIL:JACK@northwind.example\nBDAY:1990-03-15\nEND:VCARD\n"
+    )
+    previews = imports.import_rows_preview(alice, import_read(text)[1])
+    assert [(p.status, p.match_id) for p in previews] == [
+        (RowStatus.UNCHANGED, cooper.pk),
+        (RowStatus.AMBIGUOUS, None),
+    ]
+    assert "Jack Booth" in previews[1].reasons[0] and "Jack Cooper" in previews[1].reasons[0]
+    response = _upload(alice_client, "elsewhere.vcf", text)
+    page = alice_client.get(response.url).content.decode()
+    assert "Jack Booth and Jack Cooper" in page
+    result = import_file(alice, text, intention=Intention.PERSONAL)
+    assert (result.created, result.updated, result.unchanged, result.ambiguous) == (0, 0, 1, 1)
+    assert _snapshot(alice) == before
+
+
+def test_the_preview_says_unchanged_for_a_file_imported_before(alice):
+    _import(alice, "apple_contacts.vcf")
+    previews = imports.import_rows_preview(alice, import_read(sample("apple_contacts.vcf"))[1])
+    assert {p.status for p in previews} == {RowStatus.UNCHANGED}
 
 
 def test_new_contacts_clocks_start_at_import_so_the_digest_is_not_flooded(
@@ -488,6 +593,54 @@ def test_discarding_a_preview_imports_nothing(alice_client, alice):
     job = ImportJob.objects.get(owner=alice)
     alice_client.post(reverse("import_discard", args=[job.pk]))
     assert not ImportJob.objects.exists() and not Contact.objects.exists()
+
+
+def _words(response) -> str:
+    """The page's text as a person reads it: no tags, spaces collapsed."""
+    return " ".join(strip_tags(response.content.decode()).split())
+
+
+def test_a_file_with_nothing_to_import_offers_no_import_and_a_way_to_try_another(alice_client, alice):
+    # A card without a name, then one cut off.
+    broken = b"BEGIN:VCARD\nVERSION:3.0\nNOTE:nobody\nEND:VCARD\nBEGIN:VCARD\nVERSION:3.0\nFN:Cut Off\n"
+    job_url = _upload(alice_client, "broken.vcf", broken).url
+    job = ImportJob.objects.get(owner=alice)
+    response = alice_client.get(job_url)
+    page, words = response.content.decode(), _words(response)
+    assert "Import 0 contacts" not in words
+    assert reverse("import_confirm", args=[job.pk]) not in page
+    nothing = "Nothing in broken.vcf can be imported: every row is left out, for the reasons listed below."
+    assert nothing in words
+    assert "no name" in words and "cut off" in words
+    assert "Discard it and try another file" in words
+    assert reverse("import_discard", args=[job.pk]) in page
+    # Confirming anyway (an old tab, a crafted request) imports nothing and does not say it did.
+    confirm = reverse("import_confirm", args=[job.pk])
+    response = alice_client.post(confirm, {"intention": "personal"}, follow=True)
+    words = _words(response)
+    assert "Imported broken.vcf" not in words
+    assert "Nothing in broken.vcf can be imported; nothing was saved." in words
+    job.refresh_from_db()
+    assert job.status == ImportStatus.PREVIEW and not Contact.objects.exists()
+    # Discarding it goes back to the upload form.
+    response = alice_client.post(reverse("import_discard", args=[job.pk]), follow=True)
+    assert response.redirect_chain[-1][0] == reverse("transfer")
+    assert not ImportJob.objects.exists()
+
+
+@pytest.mark.parametrize(("known", "wording"), [(1, "1 matching person"), (2, "2 matching people")])
+def test_the_preview_counts_matching_people_in_words(alice_client, alice, known, wording):
+    cards = b""
+    for n in range(known):
+        EmailAddressFactory(contact=ContactFactory(owner=alice), address=f"known{n}@example.org")
+        # A note the contact lacks, so that the row fills it in (a row holding nothing new is "unchanged").
+        cards += (
+            f"BEGIN:VCARD\nVERSION:3.0\nFN:Known {n}\nEMAIL:known{n}@example.org\nNOTE:Met {n}\nEND:VCARD\n"
+        ).encode()
+    cards += b"BEGIN:VCARD\nVERSION:3.0\nFN:Someone New\nEND:VCARD\n"
+    words = _words(alice_client.get(_upload(alice_client, "contacts.vcf", cards).url))
+    assert f"1 new, {wording} already in Kith" in words
+    assert f"Import {known + 1} contacts" in words
 
 
 def test_parsed_rows_are_forgotten_once_nobody_needs_them(alice_client, alice, bob):

@@ -27,7 +27,8 @@ DELIMITERS = (",", ";", "\t")
 # The lines a header may come after (LinkedIn writes notes above its own).
 _HEADER_SEARCH_ROWS = 20
 # Kith's own contacts CSV (transfer.exports writes it). "Email labels" and "Phone labels" line up, one per
-# line, with the values of the cell before them.
+# line, with the values of the cell before them. "UID" is the contact's card UID, which an import of the file
+# matches first (transfer.matching); it comes last, out of a reader's way.
 CONTACT_COLUMNS = [
     "Name",
     "Given name",
@@ -47,6 +48,7 @@ CONTACT_COLUMNS = [
     "Archived",
     "Last interaction",
     "Notes",
+    "UID",
 ]
 _KITH_MARKERS = {"Name", "Given name", "Family name", "Emails", "Phones", "Tags", "Intention", "Circle"}
 # Exports before the label columns joined several values with " ; ".
@@ -224,6 +226,7 @@ def _kith_card(row: dict[str, str], *, labelled: bool) -> Card:
         notes=get("Notes"),
         intention=get("Intention").strip(),
         circle=get("Circle").strip(),
+        uid=get("UID").strip(),
     )
     if birthday := get("Birthday").strip():
         card.birthday = birthday_parse(birthday)

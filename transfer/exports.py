@@ -11,7 +11,7 @@ from accounts.models import User
 from contacts.models import Contact
 from interactions.models import Interaction
 from transfer.csvfiles import CONTACT_COLUMNS, cell_values_write, csv_write
-from transfer.vcard import Card, card_write, extra_lines
+from transfer.vcard import Card, card_write, extra_lines, property_parse
 
 _CHUNK = 500
 
@@ -49,9 +49,19 @@ def contact_card(contact: Contact) -> Card:
 
 def contacts_vcard(owner: User) -> Iterator[str]:
     """Every contact of `owner` as vCard 4.0: Kith's fields, tags as CATEGORIES, intention and circle as
-    X-KITH- properties, and the properties Kith keeps without a field written back as they came."""
+    X-KITH- properties, and the properties Kith keeps without a field written back as they came. Each card
+    has its contact's UID, the one phones sync by, so that importing the file back finds each contact (a
+    UID kept from an earlier import would be a second one)."""
     for contact in _contacts(owner).iterator(chunk_size=_CHUNK):
-        yield card_write(contact_card(contact))
+        card = contact_card(contact)
+        card.uid = contact.uid
+        card.extra = [line for line in card.extra if not _is_uid(line)]
+        yield card_write(card)
+
+
+def _is_uid(line: str) -> bool:
+    prop = property_parse(line)
+    return prop is not None and prop.name == "UID"
 
 
 def _birthday_text(contact: Contact) -> str:
@@ -94,6 +104,7 @@ def contacts_csv(owner: User) -> Iterator[str]:
                     contact.archived_at.date().isoformat() if contact.archived_at else "",
                     contact.last_interaction_at.isoformat() if contact.last_interaction_at else "",
                     contact.notes,
+                    contact.uid,
                 ]
             ],
         )

@@ -24,9 +24,10 @@ from django.utils import timezone
 from accounts.models import User
 from transfer.jobs import import_analyze, import_job_run
 from transfer.models import ImportJob, ImportStatus
-from transfer.reading import RowStatus, card_to_json, import_preview, import_read
+from transfer.reading import RowPreview, RowStatus, card_to_json, import_preview, import_read
 from transfer.tasks import run_import
-from transfer.writing import ImportResult, import_apply
+from transfer.vcard import Card
+from transfer.writing import ImportResult, import_apply, previews_unchanged
 
 logger = logging.getLogger(__name__)
 
@@ -36,11 +37,19 @@ BACKGROUND_ROWS = 200
 STALLED_AFTER = dt.timedelta(minutes=10)
 
 
+def import_rows_preview(owner: User, cards: Sequence[Card]) -> list[RowPreview]:
+    """What importing `cards` would do, row by row, as the preview page and the command say it: new, updates
+    a contact, leaves one unchanged, ambiguous or invalid. Writes nothing."""
+    previews = import_preview(owner, cards)
+    previews_unchanged(owner, previews)
+    return previews
+
+
 def import_job_create(owner: User, data: bytes, filename: str, size: int | None = None) -> ImportJob:
     """Read an upload (`size`: its own, when `data` is only its start) and keep its rows for the preview.
     Raises ImportRefused; writes nothing then."""
     source, cards = import_read(data, filename, size)
-    previews = import_preview(owner, cards)
+    previews = import_rows_preview(owner, cards)
     return ImportJob.objects.create(
         owner=owner,
         filename=filename[:255],
@@ -49,14 +58,17 @@ def import_job_create(owner: User, data: bytes, filename: str, size: int | None 
         total=len(cards),
         new_count=sum(p.status == RowStatus.NEW for p in previews),
         matched_count=sum(p.status == RowStatus.MATCH for p in previews),
+        unchanged_count=sum(p.status == RowStatus.UNCHANGED for p in previews),
+        ambiguous_count=sum(p.status == RowStatus.AMBIGUOUS for p in previews),
         invalid_count=sum(p.status == RowStatus.INVALID for p in previews),
     )
 
 
 def import_job_confirm(job: ImportJob, *, intention: str, tags: Sequence[str]) -> ImportJob:
     """The person confirmed the preview: a small file is imported at once, a large one is queued for a
-    worker (after this transaction commits)."""
-    if job.status != ImportStatus.PREVIEW:
+    worker (after this transaction commits). A file with no row to import stays in preview: there is
+    nothing to confirm."""
+    if job.status != ImportStatus.PREVIEW or not job.importable:
         return job
     job.intention = intention
     job.tags = ", ".join(tags)

@@ -49,44 +49,59 @@ def name_key(display_name: str, company: str) -> str:
     return f"{name}|{fold_line(company)}" if name else ""
 
 
-# A card's keys: (folded address, address) per email, (key, number) per phone, and its name key.
-type _Keys = tuple[list[tuple[str, str]], list[tuple[str, str]], str]
+# A card's keys: (folded address, address) per email, (key, number) per phone, its name key and its UID.
+type _Keys = tuple[list[tuple[str, str]], list[tuple[str, str]], str, str]
 # What an index entry points at: an existing contact's id, or "row:N" for a row of this file not yet written.
 type MatchTarget = int | str
+# What `find` gives for a row that several existing contacts could be, none of its keys saying which.
+AMBIGUOUS = "ambiguous"
+# Names listed in the reason an ambiguous row gives; more are counted.
+_NAMES_LISTED = 3
 
 
 @dataclass
 class MatchIndex:
-    """The owner's contacts by email, phone and name+company, plus the rows of this file seen so far (keys
-    "row:N"), so two rows of one file for one person become one contact. Phone numbers are keyed with the
-    owner's phone region, so "020 7946 0000" in the file finds "+44 20 7946 0000" for a user in GB."""
+    """The owner's contacts by UID, email, phone and name+company, plus the rows of this file seen so far
+    (keys "row:N"), so two rows of one file for one person become one contact. Phone numbers are keyed with
+    the owner's phone region, so "020 7946 0000" in the file finds "+44 20 7946 0000" for a user in GB.
 
-    by_email: dict[str, MatchTarget] = field(default_factory=dict)
-    by_phone: dict[str, MatchTarget] = field(default_factory=dict)
-    by_name: dict[str, MatchTarget] = field(default_factory=dict)
+    A UID is the card itself (Kith's exports write each contact's), so it is looked up first, among the
+    owner's own contacts only: another account's UIDs find nothing here. Then email, phone, name and
+    company, in that order: the first key that names one contact decides. A key that several contacts share
+    (two people at one studio with its address) names none of them by itself: the row's other keys may narrow
+    it to one; when they cannot, the row is ambiguous and left out, naming the contacts, rather than given to
+    one of them silently."""
+
+    by_uid: dict[str, MatchTarget] = field(default_factory=dict)
+    by_email: dict[str, list[MatchTarget]] = field(default_factory=dict)
+    by_phone: dict[str, list[MatchTarget]] = field(default_factory=dict)
+    by_name: dict[str, list[MatchTarget]] = field(default_factory=dict)
     names: dict[int, str] = field(default_factory=dict)
     region: str = ""
 
     @classmethod
     def build(cls, owner: User) -> MatchIndex:
         index = cls(region=owner.phone_region)
-        for pk, name, company in Contact.objects.filter(owner=owner).values_list(
-            "pk", "display_name", "company"
+        for pk, name, company, uid in Contact.objects.filter(owner=owner).values_list(
+            "pk", "display_name", "company", "uid"
         ):
             index.names[pk] = name
+            index.by_uid[uid] = pk
             if key := name_key(name, company):
-                index.by_name.setdefault(key, pk)
-        for contact_id, folded in EmailAddress.objects.filter(owner=owner).values_list(
-            "contact_id", "address_folded"
-        ):
-            index.by_email.setdefault(folded, contact_id)
-        for contact_id, number in PhoneNumber.objects.filter(owner=owner).values_list("contact_id", "number"):
+                _targets_add(index.by_name, key, pk)
+        # By contact, so that a contact's values that share a key (a number written twice) come together.
+        emails = EmailAddress.objects.filter(owner=owner).order_by("contact_id")
+        for contact_id, folded in emails.values_list("contact_id", "address_folded"):
+            _targets_add(index.by_email, folded, contact_id)
+        phones = PhoneNumber.objects.filter(owner=owner).order_by("contact_id")
+        for contact_id, number in phones.values_list("contact_id", "number"):
             if key := phone_key(number, index.region):
-                index.by_phone.setdefault(key, contact_id)
+                _targets_add(index.by_phone, key, contact_id)
         return index
 
     def find(self, card: Card) -> tuple[MatchTarget | None, str]:
-        """The contact or earlier row `card` is, and why; (None, "") when it is someone new."""
+        """The contact or earlier row `card` is, and why; (None, "") when it is someone new; (AMBIGUOUS, why)
+        when several contacts could be it."""
         return self._find(card, self._keys(card))
 
     def place(self, card: Card, target: MatchTarget) -> tuple[MatchTarget | None, str]:
@@ -100,25 +115,51 @@ class MatchIndex:
     def _keys(self, card: Card) -> _Keys:
         emails = [(casefold_key(address), address) for address, _label in card.emails]
         phones = [(key, number) for number, _label in card.phones if (key := phone_key(number, self.region))]
-        return emails, phones, name_key(card.display_name, card.company)
+        return emails, phones, name_key(card.display_name, card.company), card.uid
 
     def _find(self, card: Card, keys: _Keys) -> tuple[MatchTarget | None, str]:
-        emails, phones, name = keys
-        for key, address in emails:
-            if (found := self.by_email.get(key)) is not None:
-                return found, f"same email address {address}"
-        for key, number in phones:
-            if (found := self.by_phone.get(key)) is not None:
-                return found, f"same phone number {number}"
-        if name and (found := self.by_name.get(name)) is not None:
-            return found, "same name and company" if card.company else "same name"
+        emails, phones, name, uid = keys
+        if uid and (found := self.by_uid.get(uid)) is not None:
+            return found, "same card (its UID)"
+        ranked = [(self.by_email.get(key), f"same email address {address}") for key, address in emails]
+        ranked += [(self.by_phone.get(key), f"same phone number {number}") for key, number in phones]
+        if name:
+            ranked.append((self.by_name.get(name), "same name and company" if card.company else "same name"))
+        found_keys = [(targets, why) for targets, why in ranked if targets]
+        for rank, (targets, why) in enumerate(found_keys):
+            if len(targets) == 1:
+                return targets[0], why
+            # Several contacts share this key: the row's other keys may say which one it is.
+            candidates, reasons = set(targets), [why]
+            for others, also in found_keys[rank + 1 :]:
+                if (both := candidates & set(others)) and both != candidates:
+                    candidates = both
+                    reasons.append(also)
+            if len(candidates) == 1:
+                return candidates.pop(), " and ".join(reasons)
+            return AMBIGUOUS, f"{why} as {self._names(candidates)}: Kith cannot tell which, so it is left out"
         return None, ""
 
+    def _names(self, targets: set[MatchTarget]) -> str:
+        names = sorted(self.names.get(t, "") for t in targets if isinstance(t, int))
+        if len(names) > _NAMES_LISTED:
+            names = [*names[:_NAMES_LISTED], f"{len(names) - _NAMES_LISTED} others"]
+        return f"{', '.join(names[:-1])} and {names[-1]}"
+
     def _add(self, keys: _Keys, target: MatchTarget) -> None:
-        emails, phones, name = keys
+        emails, phones, name, uid = keys
         for key, _address in emails:
-            self.by_email.setdefault(key, target)
+            self.by_email.setdefault(key, [target])
         for key, _number in phones:
-            self.by_phone.setdefault(key, target)
+            self.by_phone.setdefault(key, [target])
         if name:
-            self.by_name.setdefault(name, target)
+            self.by_name.setdefault(name, [target])
+        if uid:
+            self.by_uid.setdefault(uid, target)
+
+
+def _targets_add(index: dict[str, list[MatchTarget]], key: str, target: MatchTarget) -> None:
+    """Index `target` under `key` beside the contacts already there, once: the targets come in order."""
+    targets = index.setdefault(key, [])
+    if not targets or targets[-1] != target:
+        targets.append(target)

@@ -35,6 +35,8 @@ class ImportJob(models.Model):
     total = models.PositiveIntegerField(default=0)
     new_count = models.PositiveIntegerField(default=0)
     matched_count = models.PositiveIntegerField(default=0)
+    unchanged_count = models.PositiveIntegerField(default=0)
+    ambiguous_count = models.PositiveIntegerField(default=0)
     invalid_count = models.PositiveIntegerField(default=0)
     progress = models.PositiveSmallIntegerField(default=0, help_text="Percent done.")
     created = models.PositiveIntegerField(default=0)
@@ -66,6 +68,12 @@ class ImportJob(models.Model):
     @property
     def is_working(self) -> bool:
         return self.status in (ImportStatus.QUEUED, ImportStatus.RUNNING)
+
+    @property
+    def importable(self) -> int:
+        """Rows the import would write: new people and matches, unchanged ones too (the batch's tags reach
+        them). Invalid and ambiguous rows are left out."""
+        return self.new_count + self.matched_count + self.unchanged_count
 
     @property
     def percent(self) -> int:

@@ -7,8 +7,9 @@ preview of what importing them would do. Nothing here writes.
    readers stop at the first bound a file passes (size, rows, line length, properties per card), before
    they allocate for it; a row past a contact's bounds (emails, phones, tags, links: those of the contact
    form) is invalid, with its reason.
-2. `import_preview` says per row: new, matches an existing contact (see transfer.matching), or invalid, with
-   reasons.
+2. `import_preview` says per row: new, matches an existing contact (see transfer.matching), could be
+   several contacts (ambiguous, left out), or invalid, with reasons. Whether a match would change its contact
+   is the writer's to say (transfer.writing.previews_unchanged).
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from contacts.forms import MAX_EMAILS, MAX_LINKS, MAX_PHONES, MAX_TAGS
 from contacts.models import Contact, EmailAddress, PhoneNumber
 from contacts.text import casefold_key
 from transfer import csvfiles, vcard
-from transfer.matching import MatchIndex, phone_key
+from transfer.matching import AMBIGUOUS, MatchIndex, phone_key
 from transfer.vcard import Card
 
 # Stated on the import page and enforced here.
@@ -53,6 +54,7 @@ _FIELD_MAX = {name: _max_length(Contact, name) for name in ("given_name", "famil
 _NUMBER_MAX = _max_length(PhoneNumber, "number")
 _LABEL_MAX = _max_length(EmailAddress, "label")
 _ADDRESS_MAX = _max_length(EmailAddress, "address")
+_UID_MAX = _max_length(Contact, "uid")
 
 
 class ImportRefused(ValueError):
@@ -143,6 +145,7 @@ def card_clean(card: Card) -> Card:
     """Make a card fit Kith's columns, noting what had to change; a card Kith cannot import gets a fatal
     problem (see `card_fatal`)."""
     card.display_name = " ".join(card.display_name.split())
+    _uid_read(card)
     for name, limit in _FIELD_MAX.items():
         value = getattr(card, name).strip()
         if len(value) > limit:
@@ -171,6 +174,24 @@ def card_clean(card: Card) -> Card:
         phones.append((number, label[:_LABEL_MAX]))
     card.phones = phones
     return card
+
+
+def _uid_read(card: Card) -> None:
+    """The card's UID from its UID line (a vCard's), kept in `Card.uid` and not with the extras: the contact
+    has a UID of its own, which the export writes. A UID is kept when a card could have it, as CardDAV and
+    the backup take them (1 to 255 printable characters, no "/"); another is left out and the row is
+    matched as a file without UIDs is."""
+    extra = []
+    for line in card.extra:
+        prop = vcard.property_parse(line)
+        if prop is not None and prop.name == "UID":
+            card.uid = card.uid or prop.value.strip()
+        else:
+            extra.append(line)
+    card.extra = extra
+    if card.uid and not (len(card.uid) <= _UID_MAX and card.uid.isprintable() and "/" not in card.uid):
+        card.problems.append(f"the UID “{card.uid[:40]}” is not one a card can have; left out")
+        card.uid = ""
 
 
 def _unique[T](values: list[T], key: Callable[[T], object]) -> list[T]:
@@ -244,8 +265,12 @@ def card_from_json(data: dict) -> Card:
 class RowStatus:
     NEW = "new"
     MATCH = "match"
+    # A match whose contact already holds everything the row does (transfer.writing.previews_unchanged).
+    UNCHANGED = "unchanged"
+    # Several existing contacts could be the row (transfer.matching): it is left out.
+    AMBIGUOUS = "ambiguous"
     INVALID = "invalid"
-    ALL = (NEW, MATCH, INVALID)
+    ALL = (NEW, MATCH, UNCHANGED, AMBIGUOUS, INVALID)
 
 
 @dataclass
@@ -268,7 +293,9 @@ def import_preview(owner: User, cards: Sequence[Card]) -> list[RowPreview]:
             previews.append(RowPreview(number, card, RowStatus.INVALID, reasons=fatal + card.problems))
             continue
         found, why = index.place(card, f"row:{number}")
-        if isinstance(found, int):
+        if found == AMBIGUOUS:
+            previews.append(RowPreview(number, card, RowStatus.AMBIGUOUS, reasons=[why, *card.problems]))
+        elif isinstance(found, int):
             previews.append(
                 RowPreview(
                     number, card, RowStatus.MATCH, found, index.names.get(found, ""), [why, *card.problems]

@@ -124,6 +124,7 @@ class Card:
     # Kith's own contacts CSV carries these two; a new contact takes them (a matched one keeps its own).
     reminders_paused: bool = False
     archived_on: dt.date | None = None
+    uid: str = ""  # the contact the row is, if the owner's (transfer.matching); a new one takes it as its own
 
 
 # Reading --------------------------------------------------------------------------------------------------
@@ -548,6 +549,8 @@ def text_escape(value: str) -> str:
 def card_write(card: Card) -> str:
     """One vCard 4.0 card, CRLF line ends, folded."""
     lines = ["BEGIN:VCARD", "VERSION:4.0", f"FN:{text_escape(card.display_name)}"]
+    if card.uid:
+        lines.insert(2, f"UID:{_LINE_SEPARATORS.sub('', card.uid)}")
     lines.append(f"N:{text_escape(card.family_name)};{text_escape(card.given_name)};;;")
     if card.company:
         lines.append(f"ORG:{text_escape(card.company)}")

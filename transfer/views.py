@@ -25,6 +25,8 @@ from transfer.models import ImportJob, ImportStatus
 
 # Rows listed on the preview page; the counts above the list cover every row.
 PREVIEW_ROWS = 300
+# Rows the import leaves out, listed apart with their reasons.
+_LEFT_OUT = (reading.RowStatus.INVALID, reading.RowStatus.AMBIGUOUS)
 
 
 def _read_upload(upload: UploadedFile, limit: int) -> bytes:
@@ -82,12 +84,12 @@ def import_job(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     if job.status == ImportStatus.FAILED:
         context["failure"] = jobs.import_job_failure(job)
     if job.status == ImportStatus.PREVIEW:
-        previews = reading.import_preview(request.user, jobs.import_job_cards(job))
+        previews = imports.import_rows_preview(request.user, jobs.import_job_cards(job))
         initial_intention = Intention.PROFESSIONAL if job.source == "linkedin" else Intention.PERSONAL
         context |= {
             "previews": previews[:PREVIEW_ROWS],
             "more_rows": max(len(previews) - PREVIEW_ROWS, 0),
-            "invalid": [p for p in previews if p.status == reading.RowStatus.INVALID][:PREVIEW_ROWS],
+            "invalid": [p for p in previews if p.status in _LEFT_OUT][:PREVIEW_ROWS],
             "form": ImportConfirmForm(initial={"intention": initial_intention}),
             "background_rows": imports.BACKGROUND_ROWS,
         }
@@ -109,7 +111,9 @@ def import_confirm(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     job = imports.import_job_confirm(
         job, intention=form.cleaned_data["intention"], tags=form.cleaned_data["tags"]
     )
-    if job.status == ImportStatus.DONE:
+    if job.status == ImportStatus.PREVIEW:
+        messages.error(request, f"Nothing in {job.filename} can be imported; nothing was saved.")
+    elif job.status == ImportStatus.DONE:
         messages.success(request, f"Imported {job.filename}.")
     elif job.status == ImportStatus.FAILED:
         messages.error(request, f"The import of {job.filename} failed; nothing was imported.")

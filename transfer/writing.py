@@ -8,6 +8,7 @@ file twice changes nothing the second time.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -25,6 +26,7 @@ from contacts.models import (
     Contact,
     EmailAddress,
     PhoneNumber,
+    Tag,
     card_changes_record,
     contacts_cards_changed,
     contacts_refresh_search_text,
@@ -38,8 +40,8 @@ from interactions.actions import contacts_refresh_last_seen, timeline_summary
 from interactions.days import interaction_days_of, interaction_days_refresh
 from interactions.models import Interaction, Kind, Participation
 from interactions.signals import interactions_announce
-from transfer.matching import MatchIndex, phone_e164_known, phone_key
-from transfer.reading import card_fatal
+from transfer.matching import AMBIGUOUS, MatchIndex, phone_e164_known, phone_key
+from transfer.reading import RowPreview, RowStatus, card_fatal
 from transfer.vcard import Card, extra_lines, text_escape
 
 # The notes of the first interaction a LinkedIn connection gets; also how a second import recognises it.
@@ -47,6 +49,7 @@ CONNECTED_NOTE = "Connected on LinkedIn"
 _BATCH = 1000
 # The share of the progress bar that matching takes; writing takes the rest.
 _MATCHING_SHARE = 0.2
+_CARD_NAME_MAX = Contact._meta.get_field("card_name").max_length or 255
 
 
 @dataclass
@@ -55,6 +58,8 @@ class ImportResult:
     updated: int = 0
     unchanged: int = 0
     invalid: int = 0
+    # Rows several existing contacts could be (transfer.matching), left out.
+    ambiguous: int = 0
     contact_ids: list[int] = field(default_factory=list)
 
 
@@ -128,10 +133,18 @@ def _cards_merge(cards: list[Card], region: str = "") -> Card:
     return into
 
 
-def _new_contact(owner: User, card: Card, intention: str) -> Contact:
+def _new_contact(owner: User, card: Card, intention: str, taken_names: set[str]) -> Contact:
+    """The contact a row makes. It takes the row's UID (a phone's export, another Kith account's) when the
+    card name that UID gives is free, so that the next import of the file, or a phone syncing the same cards,
+    finds it; else it gets a UID of its own."""
     birthday = card.birthday or (None, None, None)
+    card_name = f"{card.uid}.vcf" if card.uid else ""
+    if card_name in taken_names or len(card_name) > _CARD_NAME_MAX:
+        card_name = ""
     return Contact(
         owner_id=owner.pk,
+        uid=card.uid if card_name else "",
+        card_name=card_name,
         display_name=card.display_name,
         given_name=card.given_name,
         family_name=card.family_name,
@@ -233,7 +246,9 @@ def import_apply(
             continue
         key = f"row:{number}"
         found, _why = index.place(card, key)
-        if isinstance(found, int):
+        if found == AMBIGUOUS:
+            result.ambiguous += 1
+        elif isinstance(found, int):
             updates.setdefault(found, []).append(card)
         elif found is not None:
             new_cards[found].append(card)
@@ -399,11 +414,17 @@ def _contacts_create(
     would (each costs seconds on 10,000 contacts)."""
     zone = owner.zone
     places = _ImportPlaces(owner, sum(1 for card in new_cards if card.connected_on))
+    # A row's UID is not one of the owner's (matching found none), but a phone may have given another card
+    # the name that UID makes.
+    wanted = [f"{card.uid}.vcf" for card in new_cards if card.uid]
+    taken_names = set(
+        Contact.objects.filter(owner=owner, card_name__in=wanted).values_list("card_name", flat=True)
+    )
     new_contacts = []
     touches: list[list[Touch]] = []
     for card in new_cards:
         _batch_tags_fit(card, batch_tags)
-        contact = _new_contact(owner, card, intention)
+        contact = _new_contact(owner, card, intention, taken_names)
         names = {casefold_key(t): t for t in [*card.tags, *batch_tags]}
         contact.search_text = contact.build_search_text(names.values())
         touches.append([])
@@ -430,14 +451,7 @@ def _contacts_fill(
     """Fill in the matched contacts from their rows and save the changed ones in bulk, counting them in
     `result` as updated or unchanged. Returns the changed contacts and the ids of those whose birthday
     moved."""
-    matched = Contact.objects.filter(owner=owner, pk__in=list(updates)).prefetch_related(
-        "emails", "phones", "tags"
-    )
-    already_connected = set(
-        Participation.objects.filter(
-            contact_id__in=list(updates), interaction__notes=CONNECTED_NOTE
-        ).values_list("contact_id", flat=True)
-    )
+    matched, already_connected = _matched(owner, updates)
     changed_contacts, birthday_moved = [], []
     for contact in matched:
         changed = _contact_fill(contact, updates[contact.pk], additions, already_connected)
@@ -455,6 +469,58 @@ def _contacts_fill(
         contact.updated_at = now
     Contact.objects.bulk_update(changed_contacts, fields, batch_size=_BATCH)
     return changed_contacts, birthday_moved
+
+
+def _matched(owner: User, updates: dict[int, list[Card]]) -> tuple[list[Contact], set[int]]:
+    """The matched contacts, with their emails, phones and tags, and the ids of those already connected on
+    LinkedIn."""
+    matched = Contact.objects.filter(owner=owner, pk__in=list(updates)).prefetch_related(
+        "emails", "phones", "tags"
+    )
+    already_connected = set(
+        Participation.objects.filter(
+            contact_id__in=list(updates), interaction__notes=CONNECTED_NOTE
+        ).values_list("contact_id", flat=True)
+    )
+    return list(matched), already_connected
+
+
+def _card_copy(card: Card) -> Card:
+    """A copy of the card that filling a contact from it may change (its lists and fields) without changing
+    the card: the preview's cards are the rows the job keeps."""
+    return dataclasses.replace(
+        card,
+        emails=list(card.emails),
+        phones=list(card.phones),
+        tags=list(card.tags),
+        links=list(card.links),
+        extra=list(card.extra),
+    )
+
+
+def previews_unchanged(owner: User, previews: Sequence[RowPreview]) -> None:
+    """Say which matching rows would change nothing: their contact already holds all they carry. The write's
+    own rule decides (`_contact_fill`), run on copies of the rows and contacts that are never saved; the tags
+    chosen for the batch come later and are not counted. Writes nothing; costs what the import's own
+    matching and filling in of those contacts costs (about 2 s for 10,000 matching rows on SQLite)."""
+    updates: dict[int, list[Card]] = {}
+    for preview in previews:
+        if preview.status == RowStatus.MATCH and preview.match_id is not None:
+            updates.setdefault(preview.match_id, []).append(_card_copy(preview.card))
+    if not updates:
+        return
+    tags = Tag.objects.filter(owner=owner).values_list("name", "pk")
+    tag_ids = {casefold_key(name): pk for name, pk in tags}
+    # A tag the owner has not made yet gets a stand-in id no contact has: the preview makes no tag.
+    names = {casefold_key(t) for cards in updates.values() for card in cards for t in card.tags}
+    for stand_in, name in enumerate(sorted(names - tag_ids.keys()), start=1):
+        tag_ids[name] = -stand_in
+    additions = _Additions(owner, tag_ids, [])
+    matched, already_connected = _matched(owner, updates)
+    unchanged = {c.pk for c in matched if not _contact_fill(c, updates[c.pk], additions, already_connected)}
+    for preview in previews:
+        if preview.status == RowStatus.MATCH and preview.match_id in unchanged:
+            preview.status = RowStatus.UNCHANGED
 
 
 def _contact_fill(

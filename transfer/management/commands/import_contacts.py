@@ -8,7 +8,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from accounts.choices import Intention
 from accounts.models import User
-from transfer.reading import ImportRefused, RowStatus, import_preview, import_read
+from transfer.imports import import_rows_preview
+from transfer.reading import ImportRefused, RowStatus, import_read
 from transfer.writing import import_apply
 
 
@@ -41,15 +42,17 @@ class Command(BaseCommand):
             source, cards = import_read(data, path.name)
         except ImportRefused as error:
             raise CommandError(str(error)) from error
-        previews = import_preview(user, cards)
+        previews = import_rows_preview(user, cards)
         counts = {status: sum(p.status == status for p in previews) for status in RowStatus.ALL}
         self.stdout.write(
             f"{path.name} ({source}): {len(cards)} rows, {counts.get('new', 0)} new, "
-            f"{counts.get('match', 0)} matching existing contacts, {counts.get('invalid', 0)} invalid."
+            f"{counts.get('match', 0)} matching existing contacts, {counts.get('unchanged', 0)} unchanged, "
+            f"{counts.get('ambiguous', 0)} ambiguous, {counts.get('invalid', 0)} invalid."
         )
         for preview in previews:
-            if preview.status == RowStatus.INVALID:
-                self.stdout.write(f"  row {preview.number}: invalid: {'; '.join(preview.reasons)}")
+            if preview.status in (RowStatus.INVALID, RowStatus.AMBIGUOUS):
+                reasons = "; ".join(preview.reasons)
+                self.stdout.write(f"  row {preview.number}: {preview.status}: {reasons}")
         if options["dry_run"]:
             self.stdout.write("Dry run: nothing was written.")
             return
@@ -60,6 +63,7 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"Imported: {result.created} created, {result.updated} updated, "
-                f"{result.unchanged} unchanged, {result.invalid} invalid rows skipped."
+                f"{result.unchanged} unchanged, {result.invalid} invalid and {result.ambiguous} ambiguous "
+                "rows skipped."
             )
         )
