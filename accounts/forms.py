@@ -7,6 +7,8 @@ from functools import cache, cached_property
 from typing import Any
 
 from django import forms
+from django.contrib.auth import forms as auth_forms
+from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm, UserCreationForm
 from django.core.exceptions import ValidationError
 from django.http import HttpRequest
@@ -38,6 +40,58 @@ _MENU_REGIONS = frozenset(
 CADENCE_FIELDS = [f"{purpose}_{circle}_days" for purpose in Purpose.values for circle in Circle.values]
 HOUR_CHOICES = [(hour, f"{hour:02d}:00") for hour in range(24)]
 DATE_STYLE_HELP = "How days are written on every page and in your emails."
+
+
+class NoLabelSuffix:
+    """Labels without Django's trailing colon ("Username", not "Username:"): Kith's forms read like an app's,
+    not like a stock admin tool's. Django sets the suffix in BaseForm.__init__, not from a class attribute, so
+    this mixin, put before the Django form class, passes an empty one unless the caller asks for another.
+    Every form in Kith uses it, through KithForm, KithModelForm or, for Django's own forms, directly."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        if kwargs.get("label_suffix") is None:
+            kwargs["label_suffix"] = ""
+        super().__init__(*args, **kwargs)
+
+
+class KithForm(NoLabelSuffix, forms.Form):
+    pass
+
+
+class KithModelForm(NoLabelSuffix, forms.ModelForm):
+    pass
+
+
+def password_rules_text() -> str:
+    """The configured password validators (settings.AUTH_PASSWORD_VALIDATORS) as one short sentence, in
+    place of Django's bulleted list: "At least 8 characters; not only digits, nor a common password, nor
+    close to your username or email." A validator this does not know adds its own help text, so no rule that
+    is checked goes unsaid."""
+    length = ""
+    nots: dict[int, str] = {}
+    others: list[str] = []
+    for validator in password_validation.get_default_password_validators():
+        if isinstance(validator, password_validation.MinimumLengthValidator):
+            length = f"At least {validator.min_length} characters"
+        elif isinstance(validator, password_validation.NumericPasswordValidator):
+            nots[0] = "only digits"
+        elif isinstance(validator, password_validation.CommonPasswordValidator):
+            nots[1] = "a common password"
+        elif isinstance(validator, password_validation.UserAttributeSimilarityValidator):
+            compared = [name for name in ("username", "email") if name in validator.user_attributes]
+            if compared:
+                nots[2] = f"close to your {' or '.join(compared)}"
+            else:
+                others.append(validator.get_help_text())
+        else:
+            others.append(validator.get_help_text())
+    parts = []
+    if nots:
+        said = "not " + ", nor ".join(text for _, text in sorted(nots.items()))
+        parts.append(f"{length}; {said}." if length else f"{said[0].upper()}{said[1:]}.")
+    elif length:
+        parts.append(f"{length}.")
+    return " ".join([*parts, *others])
 
 
 @cache
@@ -83,12 +137,47 @@ def _date_style_examples(form: forms.BaseForm, today: dt.date) -> None:
     field.choices = date_style_choices(today)
 
 
-class LoginForm(AuthenticationForm):
+PASSWORDS_DIFFER = "The two passwords are not the same."
+
+
+def _password_fields_plain(form: forms.BaseForm, new: str, confirm: str, again: str) -> None:
+    """Django's new-password pair, said plainly: the rules in one sentence under the password, and the
+    confirmation called what it is, with no help text to repeat."""
+    form.fields[new].help_text = password_rules_text()
+    form.fields[confirm].label = again
+    form.fields[confirm].help_text = ""
+
+
+class PasswordChangeForm(NoLabelSuffix, auth_forms.PasswordChangeForm):
+    error_messages = {**auth_forms.PasswordChangeForm.error_messages, "password_mismatch": PASSWORDS_DIFFER}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _password_fields_plain(self, "new_password1", "new_password2", again="New password again")
+
+
+class SetPasswordForm(NoLabelSuffix, auth_forms.SetPasswordForm):
+    error_messages = {**auth_forms.SetPasswordForm.error_messages, "password_mismatch": PASSWORDS_DIFFER}
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _password_fields_plain(self, "new_password1", "new_password2", again="New password again")
+
+
+class PasswordResetForm(NoLabelSuffix, auth_forms.PasswordResetForm):
+    pass
+
+
+class LoginForm(NoLabelSuffix, AuthenticationForm):
     """Django's login form, refusing to try the password once the username or the client address has had
     too many attempts (PRODUCT.md: login is rate limited). Each attempt is counted before the password is
     checked, so guesses sent all at once are counted too; the right password gives its attempt back."""
 
     rate_limited = False
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login": "That username and password do not match an account.",
+    }
 
     def clean(self) -> dict[str, Any]:
         username = self.cleaned_data.get("username")
@@ -115,7 +204,9 @@ class LoginForm(AuthenticationForm):
         return cleaned_data
 
 
-class SignupForm(UserCreationForm):
+class SignupForm(NoLabelSuffix, UserCreationForm):
+    error_messages = {**UserCreationForm.error_messages, "password_mismatch": PASSWORDS_DIFFER}
+
     class Meta(UserCreationForm.Meta):
         model = User
         fields = ("username", "email", "time_zone", "date_style")
@@ -132,6 +223,13 @@ class SignupForm(UserCreationForm):
         # reminders and password resets.
         self.fields["email"].required = True
         self.fields["email"].help_text = "Follow-up reminders and password reset links go here."
+        username = self.fields["username"]
+        assert isinstance(username, forms.CharField)
+        username.help_text = (
+            f"You log in with it: up to {username.max_length} letters, digits, dots, dashes, underscores, "
+            "+ or @."
+        )
+        _password_fields_plain(self, "password1", "password2", again="Password again")
         self.order_fields(["username", "email", "password1", "password2", "time_zone", "date_style"])
         # The view suggests a style from the browser's languages as the initial value; each is shown as
         # today's date would be written in it.
@@ -142,7 +240,7 @@ class SignupForm(UserCreationForm):
             self.fields["time_zone"].widget.attrs["data-browser-time-zone"] = ""
 
 
-class SettingsForm(forms.ModelForm):
+class SettingsForm(KithModelForm):
     digest_hour = forms.TypedChoiceField(
         label="Digest time",
         choices=HOUR_CHOICES,
@@ -250,7 +348,7 @@ def password_recheck(user: User, password: str, request: HttpRequest | None) -> 
     limit.refund(*keys[1:])
 
 
-class DeleteAccountForm(forms.Form):
+class DeleteAccountForm(KithForm):
     """Asks for the password again, so that a borrowed, still logged-in browser cannot delete the account."""
 
     password = forms.CharField(

@@ -36,7 +36,7 @@ from django_otp.models import Device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from accounts.forms import password_recheck
+from accounts.forms import KithForm, password_recheck
 from accounts.models import User
 from accounts.ratelimit import RateLimit, client_ip
 
@@ -226,7 +226,7 @@ def _code_field() -> forms.CharField:
     )
 
 
-class CodeForm(forms.Form):
+class CodeForm(KithForm):
     """The login's second step: one code, checked for `user` behind the rate limit."""
 
     code = forms.CharField()  # replaced in __init__
@@ -250,7 +250,7 @@ class CodeForm(forms.Form):
         return code
 
 
-class ReauthForm(forms.Form):
+class ReauthForm(KithForm):
     """Asks again for the password and, when two-factor login is on, a current code: for what a borrowed,
     still logged-in browser must not do alone (turn two-factor login off, make new recovery codes, and later
     make an API token). With `device`, the code must come from that app (the one being set up).

@@ -9,7 +9,7 @@ from django.contrib.auth import login as auth_login
 from django.contrib.auth import logout as auth_logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.contrib.auth.forms import AuthenticationForm
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.confirmations import addresses_changed, addresses_status
 from accounts.display import date_style_suggest
-from accounts.forms import DeleteAccountForm, LoginForm, SettingsForm, SignupForm
+from accounts.forms import DeleteAccountForm, LoginForm, PasswordResetForm, SettingsForm, SignupForm
 from accounts.models import User
 from accounts.pages import AuthenticatedHttpRequest
 from accounts.ratelimit import client_ip, password_reset_limit

@@ -2,10 +2,11 @@ from __future__ import annotations
 
 from django import forms
 
+from accounts.forms import KithForm
 from api.models import Scope
 
 
-class TokenForm(forms.Form):
+class TokenForm(KithForm):
     name = forms.CharField(
         label="Name",
         max_length=100,

@@ -9,6 +9,7 @@ from django.core.validators import validate_email
 
 from accounts.choices import Circle, Intention
 from accounts.dates import EARLIEST_YEAR, LATEST_YEAR, year_check
+from accounts.forms import KithForm, KithModelForm
 from accounts.models import User
 from accounts.renderers import PLAIN, ChoicesOnce, PlainSelect
 from contacts.actions import TAG_MAX_LENGTH, BulkAction, tag_names_parse
@@ -30,7 +31,7 @@ def _any(label: str, choices: list[tuple[str, str]]) -> list[tuple[str, str]]:
     return [("", label), *choices]
 
 
-class ContactListForm(forms.Form):
+class ContactListForm(KithForm):
     """The contacts list's search, filters and sort, read from the query string. A value that does not fit
     (an unknown choice, another user's tag) is reported on its field and ignored; the rest still apply."""
 
@@ -77,7 +78,7 @@ class ContactListForm(forms.Form):
         )
 
 
-class BulkChangeForm(forms.Form):
+class BulkChangeForm(KithForm):
     """One change to the contacts ticked in the list. Only the owner's contacts are valid choices, so another
     user's id makes the whole form invalid and nothing changes."""
 
@@ -117,7 +118,7 @@ class BulkChangeForm(forms.Form):
         return self.cleaned_data.get("tag", "")
 
 
-class RelationshipForm(forms.ModelForm):
+class RelationshipForm(KithModelForm):
     """Intention and circle, changed in place on the contact page."""
 
     default_renderer = PLAIN
@@ -136,7 +137,7 @@ def _lines(value: str) -> list[str]:
     return [line.strip() for line in value.splitlines() if line.strip()]
 
 
-class ContactForm(forms.ModelForm):
+class ContactForm(KithModelForm):
     """Every detail of a contact, with emails and phones one per line and tags separated by commas."""
 
     emails = forms.CharField(
@@ -245,7 +246,7 @@ class ContactForm(forms.ModelForm):
         return names
 
 
-class MyCardForm(forms.ModelForm):
+class MyCardForm(KithModelForm):
     """The user's own card, as people will scan it."""
 
     class Meta:

@@ -10,13 +10,14 @@ from django.core.exceptions import ValidationError
 
 from accounts.choices import Intention, Purpose
 from accounts.dates import date_check
+from accounts.forms import KithForm
 from contacts.models import Contact
 from followups.engine import GROUP_TITLES
 from followups.models import SNOOZE_CHOICES, SNOOZE_DEFAULT_DAYS
 from interactions.forms import REMIND_NOTE_MAX_LENGTH, date_input
 
 
-class SnoozeForm(forms.Form):
+class SnoozeForm(KithForm):
     """How long to put a follow-up away: a number of days, or a date of the user's choosing."""
 
     days = forms.TypedChoiceField(
@@ -42,7 +43,7 @@ class SnoozeForm(forms.Form):
         return self.today + dt.timedelta(days=self.cleaned_data.get("days") or SNOOZE_DEFAULT_DAYS)
 
 
-class RemindForm(forms.Form):
+class RemindForm(KithForm):
     """A "remind me on <date>: <note>" for one contact. A `both` contact's reminder also needs a purpose."""
 
     due_on = forms.DateField(label="Remind me on", widget=date_input())

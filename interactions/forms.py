@@ -15,6 +15,7 @@ from django.utils.functional import cached_property
 
 from accounts.choices import Intention, Purpose, Setting
 from accounts.dates import EARLIEST_DATE, LATEST_DATE, date_check
+from accounts.forms import KithForm, KithModelForm
 from accounts.models import User
 from accounts.pages import parse_id
 from accounts.renderers import PLAIN, Choice, ChoicesOnce, PlainSelect, PlainSelectMultiple
@@ -40,7 +41,7 @@ def date_input() -> forms.DateInput:
     return forms.DateInput(attrs={"type": "date", **bounds}, format="%Y-%m-%d")
 
 
-class EventForm(forms.ModelForm):
+class EventForm(KithModelForm):
     class Meta:
         model = Event
         fields = ["name", "start_date", "end_date", "place", "setting", "notes"]
@@ -76,7 +77,7 @@ class EventForm(forms.ModelForm):
         return data
 
 
-class CaptureEventForm(forms.ModelForm):
+class CaptureEventForm(KithModelForm):
     """Today's event in one step: a name, a place, a setting."""
 
     class Meta:
@@ -97,7 +98,7 @@ class CaptureEventForm(forms.ModelForm):
         self.fields["setting"].initial = Setting.INFORMAL
 
 
-class CaptureRowForm(forms.Form):
+class CaptureRowForm(KithForm):
     """One person met at an event. `link` (the id of a known contact) files the meeting under them instead;
     `decision=new` confirms a new person despite a likely duplicate."""
 
@@ -198,7 +199,7 @@ class EventChoiceField(forms.ModelChoiceField):
         return _event_label(obj.name, obj.start_date)
 
 
-class InteractionForm(forms.Form):
+class InteractionForm(KithForm):
     """An interaction with one or more contacts. With `contact` given (the contact page), that contact always
     takes part and `participants` lists the others ("also with").
 

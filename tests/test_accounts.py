@@ -235,7 +235,7 @@ def test_login_follows_next_to_a_page_of_this_site(client, alice):
 def test_login_with_a_wrong_password_says_so_and_does_not_log_in(client, alice):
     response = client.post(reverse("login"), {"username": "alice", "password": "wrong"})
     assert response.status_code == 200
-    assert "Please enter a correct username and password" in response.content.decode()
+    assert "That username and password do not match an account." in response.content.decode()
     assert logged_in_user_id(client) is None
 
 

@@ -165,7 +165,7 @@ def test_forty_simultaneous_login_guesses_have_exactly_the_limit_checked(setting
         return Client().post(reverse("login"), data, REMOTE_ADDR=f"ip-{threading.get_ident()}").status_code
 
     statuses = run_at_once(40, guess)
-    # 200 is "Please enter a correct username and password": the password was checked.
+    # 200 is "That username and password do not match an account.": the password was checked.
     assert Counter(statuses) == Counter({200: 10, 429: 30})
     response = Client().post(reverse("login"), {"username": "alice", "password": PASSWORD})
     assert response.status_code == 429

@@ -3,12 +3,13 @@ from __future__ import annotations
 from django import forms
 
 from accounts.choices import Intention
+from accounts.forms import KithForm
 from contacts.actions import TAG_MAX_LENGTH, tag_names_parse
 
 MAX_BATCH_TAGS = 10
 
 
-class ImportUploadForm(forms.Form):
+class ImportUploadForm(KithForm):
     file = forms.FileField(
         label="File to import",
         help_text="A vCard file (.vcf), LinkedIn's Connections.csv or a Google Contacts CSV export.",
@@ -16,7 +17,7 @@ class ImportUploadForm(forms.Form):
     )
 
 
-class ImportConfirmForm(forms.Form):
+class ImportConfirmForm(KithForm):
     """The intention and tags the person chose for the whole batch."""
 
     intention = forms.ChoiceField(
@@ -41,7 +42,7 @@ class ImportConfirmForm(forms.Form):
         return names
 
 
-class RestoreForm(forms.Form):
+class RestoreForm(KithForm):
     file = forms.FileField(
         label="Kith backup file (.json)",
         error_messages={"empty": "The file is empty.", "required": "Choose a backup file."},

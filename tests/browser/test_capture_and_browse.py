@@ -263,7 +263,7 @@ def test_log_an_interaction_with_two_people_and_see_it_on_both_timelines(desk, p
     page.get_by_text("Log an interaction").click()
     form.get_by_label("Kind").select_option("meal")
     form.get_by_label("Setting").select_option("formal")
-    form.get_by_label("Event:", exact=True).select_option(
+    form.get_by_label("Event", exact=True).select_option(
         label=f"Lisbon Summit ({summit.start_date.day} {summit.start_date:%b %Y})"
     )
     # "Also with" searches the server; a person ticked stays ticked and in view while searching again.

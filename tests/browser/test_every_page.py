@@ -15,6 +15,8 @@ page with the reason), and what it says is so (pages answer a whole HTML documen
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.test import Client
 from django.utils import timezone
@@ -68,6 +70,24 @@ def test_pages_answer_a_whole_html_page_and_the_others_do_not():
             status = f"answered {response.status_code} {kind}"
             wrong.append(f"{route.name}: {'not a whole HTML page' if not is_page else 'a page'} ({status})")
     assert not wrong, "pages.py's NOT_PAGES is wrong about:\n" + "\n".join(wrong)
+
+
+# A label or legend whose text ends in a colon, as Django writes labels unless a form says otherwise.
+COLON_LABEL = re.compile(r"<(label|legend)\b[^>]*>((?:(?!</\1>).)*?):\s*</\1>", re.DOTALL)
+
+
+@pytest.mark.django_db
+def test_no_label_on_any_page_ends_in_a_colon():
+    found = catalogue()
+    user = UserFactory(username="reader")
+    colons = []
+    for route in found.pages:
+        client = Client()
+        if route.name not in LOGGED_OUT:
+            client.force_login(user)
+        page = client.get(route.url(user), follow=True).content.decode()
+        colons += [f"{route.name}: {text.strip()}:" for _, text in COLON_LABEL.findall(page)]
+    assert not colons, "labels ending in a colon:\n" + "\n".join(colons)
 
 
 @pytest.mark.browser
