@@ -136,6 +136,9 @@ class User(AbstractUser):
     # Mixed into the session hash (get_session_auth_hash): "log out everywhere" renews it, which ends every
     # session but the one that asked. Empty until then, so Django's own hash, and every session, stay valid.
     session_secret = models.CharField(max_length=64, blank=True, default="", editable=False)
+    # When the user asked for the account to be deleted (accounts.deletion): the account is shut at once and
+    # the worker deletes it. Empty for every other account.
+    deletion_requested_at = models.DateTimeField(null=True, blank=True, editable=False)
 
     objects: ClassVar[KithUserManager] = KithUserManager()
 
@@ -165,6 +168,13 @@ class User(AbstractUser):
                 fields=["next_digest_at"],
                 condition=~Q(digest_frequency=DigestFrequency.OFF),
                 name="user_next_digest",
+            ),
+            # The deletion sweep's "accounts asked to be deleted a while ago and still here"
+            # (accounts.deletion.account_deletions_due).
+            models.Index(
+                fields=["deletion_requested_at"],
+                condition=Q(deletion_requested_at__isnull=False),
+                name="user_deletion_requested",
             ),
         ]
 

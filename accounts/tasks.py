@@ -1,14 +1,18 @@
 """Celery tasks: thin wrappers around what accounts sends by email, run by the worker so that a request
-never does work that depends on whether an address belongs to an account."""
+never does work that depends on whether an address belongs to an account, and around deleting an account,
+which takes longer than a request may live (accounts.deletion)."""
 
 from __future__ import annotations
 
+from functools import partial
+
 from celery import shared_task
 from django.contrib.auth.forms import PasswordResetForm
-from django.db import OperationalError
+from django.db import OperationalError, transaction
 
 from accounts.confirmations import confirmation_send, confirmations_send_due
 from accounts.database import database_analyze
+from accounts.deletion import account_delete, account_deletions_due
 from accounts.devices import new_device_email_send
 
 
@@ -47,3 +51,19 @@ def analyze_database() -> str:
     """Daily: fresh planner statistics on SQLite, where nothing else keeps them (accounts.database)."""
     database_analyze()
     return "analysed"
+
+
+@shared_task(autoretry_for=(OperationalError,), retry_backoff=5, retry_backoff_max=120, max_retries=5)
+def delete_account(user_id: int) -> str:
+    """Delete an account its owner asked to delete, and everything in it (accounts.deletion); a second run
+    does nothing."""
+    return f"account {user_id}: {account_delete(user_id)}"
+
+
+@shared_task(autoretry_for=(OperationalError,), retry_backoff=5, retry_backoff_max=120, max_retries=5)
+def delete_requested_accounts() -> str:
+    """The beat sweep: queue again the deletions a lost task or a dead worker left undone."""
+    ids = account_deletions_due()
+    for user_id in ids:
+        transaction.on_commit(partial(delete_account.delay, user_id))
+    return f"queued {len(ids)} account deletion(s)"

@@ -18,13 +18,14 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 
 from accounts.confirmations import addresses_changed, addresses_status
+from accounts.deletion import account_deletion_request
 from accounts.display import date_style_suggest
 from accounts.forms import DeleteAccountForm, LoginForm, PasswordResetForm, SettingsForm, SignupForm
 from accounts.models import User
 from accounts.pages import AuthenticatedHttpRequest
 from accounts.ratelimit import client_ip, password_reset_limit
 from accounts.security_views import confirmations_queue
-from accounts.tasks import send_password_reset
+from accounts.tasks import delete_account, send_password_reset
 from accounts.twofactor import login_pending_start, two_factor_enabled
 
 
@@ -147,15 +148,19 @@ def calendar_renew(request: AuthenticatedHttpRequest) -> HttpResponse:
 @login_required
 @sensitive_post_parameters("password")
 def account_delete(request: AuthenticatedHttpRequest) -> HttpResponse:
-    """Delete the user and, through the owners' CASCADE keys, everything they own; then log out."""
+    """Ask for the account to be deleted (accounts.deletion): it is shut at once, every session logged out,
+    and the worker deletes the user and, through the owners' CASCADE keys, everything they own."""
     if request.method == "POST":
         form = DeleteAccountForm(request.user, request.POST, request=request)
         if form.is_valid():
+            # Only marked and shut here: deleting a large account takes longer than a request may live. A
+            # broker that cannot take the task fails nothing (robust): the beat sweep queues it again.
             with transaction.atomic():
-                request.user.delete()
+                account_deletion_request(request.user)
+                transaction.on_commit(partial(delete_account.delay, request.user.pk), robust=True)
             auth_logout(request)
             # Added after logout, which empties the session: the message travels in the messages cookie.
-            messages.success(request, "Your account and everything in it are deleted.")
+            messages.success(request, "Your account and everything in it are being deleted.")
             return redirect("login")
         refused = form.has_error("password", "rate_limited")
         return render(request, "accounts/delete.html", {"form": form}, status=429 if refused else 200)

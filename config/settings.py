@@ -359,6 +359,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": 5 * 60.0,
         "options": {"expires": 4 * 60},
     },
+    # Account deletions a lost task or a dead worker left undone (accounts.deletion).
+    "delete-requested-accounts": {
+        "task": "accounts.tasks.delete_requested_accounts",
+        "schedule": 10 * 60.0,
+        "options": {"expires": 8 * 60},
+    },
     "forget-stale-imports": {
         "task": "transfer.tasks.forget_stale_imports",
         "schedule": 60 * 60.0,

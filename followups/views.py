@@ -266,8 +266,8 @@ def digest_test(request: AuthenticatedHttpRequest) -> HttpResponse:
 @require_GET
 def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     """The private iCalendar feed; the token in the address is the only key, and renewing it in settings
-    revokes the old address."""
-    user = User.objects.filter(calendar_token=token).first() if token else None
+    revokes the old address. An account being deleted (or otherwise shut) has no feed."""
+    user = User.objects.filter(calendar_token=token, is_active=True).first() if token else None
     if user is None:
         raise Http404("No such calendar.")
     response = HttpResponse(followups_ics(user, timezone.now()), content_type="text/calendar; charset=utf-8")

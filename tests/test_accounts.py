@@ -4,20 +4,26 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import threading
+from collections import Counter
 from functools import partial
 from urllib.parse import urlsplit
 
 import pytest
 import time_machine
+from django.apps import apps
 from django.core import mail
-from django.db import connection
+from django.db import connection, connections
+from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse, set_script_prefix
+from django.utils import timezone
 
+from accounts.deletion import account_deletion_request, account_deletions_due
 from accounts.display import DATE_STYLES
-from accounts.models import RateCounter, User
+from accounts.models import DigestFrequency, RateCounter, User
 from accounts.pages import url_with_id
-from accounts.tasks import send_password_reset
+from accounts.tasks import delete_account, delete_requested_accounts, send_password_reset
 from contacts.models import Contact, Tag
 from interactions.models import Event, Interaction
 from tests.factories import (
@@ -37,6 +43,7 @@ def worker(monkeypatch, django_capture_on_commit_callbacks):
     """`with worker():` runs the tasks queued by the requests inside it when it ends, as the Celery worker
     would once their transactions commit."""
     monkeypatch.setattr(send_password_reset, "delay", send_password_reset)
+    monkeypatch.setattr(delete_account, "delay", delete_account)
     return partial(django_capture_on_commit_callbacks, execute=True)
 
 
@@ -559,10 +566,11 @@ def test_delete_with_a_wrong_password_deletes_nothing(alice_client, alice, alice
 
 
 def test_delete_account_removes_the_user_and_everything_they_own_but_not_bobs(
-    alice_client, alice, bob, alice_and_bob_data
+    alice_client, alice, bob, alice_and_bob_data, worker
 ):
     alice_id = alice.pk
-    response = alice_client.post(reverse("account_delete"), {"password": PASSWORD})
+    with worker():
+        response = alice_client.post(reverse("account_delete"), {"password": PASSWORD})
     assert response.status_code == 302
     assert response["Location"] == reverse("login")
 
@@ -573,11 +581,11 @@ def test_delete_account_removes_the_user_and_everything_they_own_but_not_bobs(
 
     assert logged_in_user_id(alice_client) is None
     response = alice_client.get(reverse("login"))
-    assert "Your account and everything in it are deleted." in response.content.decode()
+    assert "Your account and everything in it are being deleted." in response.content.decode()
 
 
 def test_deleting_an_account_deletes_its_tags_without_rewriting_the_contacts_going_with_them(
-    alice_client, alice, bob
+    alice_client, alice, bob, worker
 ):
     """A tag deleted on its own rebuilds its people's search text and notes their cards as changed; when the
     whole account goes, that work (seconds for 10,000 tagged contacts) would go to rows being deleted."""
@@ -586,7 +594,7 @@ def test_deleting_an_account_deletes_its_tags_without_rewriting_the_contacts_goi
         contact.tags.add(tag)
     bobs = ContactFactory(owner=bob)
     bobs.tags.add(TagFactory(owner=bob, name="Climbing"))
-    with CaptureQueriesContext(connection) as deleting:
+    with CaptureQueriesContext(connection) as deleting, worker():
         alice_client.post(reverse("account_delete"), {"password": PASSWORD})
     written = [q["sql"] for q in deleting.captured_queries if q["sql"].startswith(("UPDATE", "INSERT"))]
     assert not [sql for sql in written if "contacts_contact" in sql or "contacts_cardchange" in sql], written
@@ -602,6 +610,136 @@ def test_a_deleted_user_cannot_log_in_again(client, db):
     response = client.post(reverse("login"), {"username": "carol", "password": PASSWORD})
     assert response.status_code == 200
     assert logged_in_user_id(client) is None
+
+
+def owned_rows(user_id: int) -> dict[str, int]:
+    """How many rows of each model with an owner key belong to `user_id`, models with none left out."""
+    counts = {}
+    for model in apps.get_models():
+        if any(field.name == "owner" for field in model._meta.get_fields()):
+            count = model._default_manager.filter(owner_id=user_id).count()
+            if count:
+                counts[model._meta.label] = count
+    return counts
+
+
+def test_asking_to_delete_an_account_shuts_it_at_once_before_the_worker_deletes_it(
+    alice_client, alice, alice_and_bob_data
+):
+    elsewhere = Client()
+    elsewhere.force_login(alice)
+    response = alice_client.post(reverse("account_delete"), {"password": PASSWORD}, follow=True)
+    assert "Your account and everything in it are being deleted." in response.content.decode()
+
+    alice.refresh_from_db()
+    assert alice.deletion_requested_at is not None
+    assert not alice.is_active
+    assert alice.digest_frequency == DigestFrequency.OFF
+    # Every session of hers is over, the one that asked and any other.
+    assert logged_in_user_id(alice_client) is None
+    assert elsewhere.get(reverse("settings")).status_code == 302
+    response = alice_client.post(reverse("login"), {"username": "alice", "password": PASSWORD})
+    assert response.status_code == 200
+    assert logged_in_user_id(alice_client) is None
+
+
+def test_a_broker_that_cannot_take_the_deletion_leaves_it_to_the_sweep(
+    alice_client, alice, monkeypatch, django_capture_on_commit_callbacks
+):
+    def broker_down(user_id):
+        raise ConnectionRefusedError("no broker")
+
+    monkeypatch.setattr(delete_account, "delay", broker_down)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = alice_client.post(reverse("account_delete"), {"password": PASSWORD})
+    assert response.status_code == 302
+    alice.refresh_from_db()
+    assert alice.deletion_requested_at is not None and not alice.is_active
+    later = alice.deletion_requested_at + dt.timedelta(minutes=11)
+    assert account_deletions_due(later) == [alice.pk]
+
+
+def test_the_deletion_task_deletes_everything_the_user_owns_but_nothing_of_bobs(
+    alice, bob, alice_and_bob_data
+):
+    TagFactory(owner=alice)
+    TagFactory(owner=bob)
+    bobs = owned_rows(bob.pk)
+    assert owned_rows(alice.pk).keys() == bobs.keys()
+    account_deletion_request(alice)
+
+    assert delete_account(alice.pk) == f"account {alice.pk}: deleted"
+
+    assert not User.objects.filter(pk=alice.pk).exists()
+    assert owned_rows(alice.pk) == {}
+    assert owned_rows(bob.pk) == bobs
+
+
+def test_running_the_deletion_task_twice_is_harmless(alice, bob, alice_and_bob_data):
+    bobs = owned_rows(bob.pk)
+    account_deletion_request(alice)
+    delete_account(alice.pk)
+    assert delete_account(alice.pk) == f"account {alice.pk}: nothing to delete"
+    assert owned_rows(bob.pk) == bobs
+
+
+def test_the_deletion_task_leaves_an_account_no_one_asked_to_delete(bob, alice_and_bob_data):
+    bobs = owned_rows(bob.pk)
+    assert delete_account(bob.pk) == f"account {bob.pk}: nothing to delete"
+    assert User.objects.get(pk=bob.pk).is_active
+    assert owned_rows(bob.pk) == bobs
+
+
+def test_the_sweep_deletes_accounts_asked_for_over_ten_minutes_ago_only(db, bob, worker):
+    now = timezone.now()
+    lost = UserFactory(username="lost")
+    account_deletion_request(lost, now=now - dt.timedelta(minutes=11))
+    fresh = UserFactory(username="fresh")
+    account_deletion_request(fresh, now=now - dt.timedelta(minutes=1))
+    ContactFactory(owner=lost)
+    ContactFactory(owner=fresh)
+
+    with worker():
+        assert delete_requested_accounts() == "queued 1 account deletion(s)"
+
+    assert set(User.objects.values_list("username", flat=True)) == {"fresh", "bob"}
+    assert owned_rows(lost.pk) == {}
+    assert Contact.objects.filter(owner=fresh).count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_workers_handed_the_same_deletion_at_once_delete_it_once():
+    """The broker may deliver a task twice, and the sweep may queue one still running: on PostgreSQL each run
+    takes the user's row with SKIP LOCKED, so one deletes and the others, in their own connections, find
+    nothing and fail with nothing."""
+    alice, bob = UserFactory(username="alice"), UserFactory(username="bob")
+    for user in (alice, bob):
+        ContactFactory.create_batch(20, owner=user)
+    account_deletion_request(alice)
+    barrier = threading.Barrier(4)
+    results: list[str] = []
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            barrier.wait()
+            results.append(delete_account(alice.pk))
+        except BaseException as error:  # Re-raised below, in the test's thread.
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert not errors, errors
+    prefix = f"account {alice.pk}: "
+    assert Counter(results) == {prefix + "deleted": 1, prefix + "nothing to delete": 3}
+    assert not Contact.objects.filter(owner_id=alice.pk).exists()
+    assert Contact.objects.filter(owner=bob).count() == 20
 
 
 @pytest.mark.parametrize("name", ["contact_detail", "event_detail", "followup_snooze", "dashboard_log"])

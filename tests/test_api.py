@@ -9,12 +9,13 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 
+from accounts.models import User
 from api.models import AccessToken, Scope
 from api.tokens import token_create
 from contacts.models import Contact
 from followups.models import FollowUp, FollowUpState
 from interactions.models import Interaction
-from tests.factories import ContactFactory, EventFactory, FollowUpFactory, TagFactory
+from tests.factories import PASSWORD, ContactFactory, EventFactory, FollowUpFactory, TagFactory
 
 V1 = "/api/v1"
 
@@ -51,6 +52,16 @@ def test_a_revoked_token_is_refused_at_once(client, alice):
     client.post(reverse("api_token_revoke", args=[token.pk]))
     client.logout()
     assert client.get(f"{V1}/contacts", **auth(raw)).status_code == 401
+
+
+def test_an_account_being_deleted_is_refused_before_the_worker_deletes_it(client, alice, bob):
+    raw = token_create(alice, "phone", Scope.WRITE)[1]
+    bobs = token_create(bob, "phone", Scope.WRITE)[1]
+    client.force_login(alice)
+    client.post(reverse("account_delete"), {"password": PASSWORD})
+    assert User.objects.filter(pk=alice.pk).exists()
+    assert client.get(f"{V1}/contacts", **auth(raw)).status_code == 401
+    assert client.get(f"{V1}/contacts", **auth(bobs)).status_code == 200
 
 
 def test_a_read_token_cannot_write(client, alice):

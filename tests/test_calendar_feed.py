@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.choices import Purpose
+from accounts.deletion import account_deletion_request
 from accounts.formats import content_line_fold
 from followups.icalendar import ics_escape
 from followups.models import FollowUpState
@@ -111,6 +112,12 @@ def test_escape_and_fold_follow_rfc_5545():
 
 def test_an_unknown_token_is_not_found(client, alice):
     assert client.get(reverse("calendar_feed", kwargs={"token": "nope"})).status_code == 404
+
+
+def test_an_account_being_deleted_has_no_feed(client, alice):
+    assert client.get(feed_url(alice)).status_code == 200
+    account_deletion_request(alice)
+    assert client.get(feed_url(alice)).status_code == 404
 
 
 def test_making_a_new_link_revokes_the_old_one(client, alice):

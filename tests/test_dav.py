@@ -13,8 +13,10 @@ from django.core.management import call_command
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.test import Client
+from django.urls import reverse
 
 from accounts.choices import Intention
+from accounts.models import User
 from api.models import Scope
 from api.tokens import token_create, token_revoke
 from contacts.actions import (
@@ -27,7 +29,7 @@ from contacts.actions import (
     contacts_bulk_change,
 )
 from contacts.models import CardChange, Contact, Tag
-from tests.factories import ContactFactory, InteractionFactory
+from tests.factories import PASSWORD, ContactFactory, InteractionFactory
 from tests.migrating import migrate_to_just_before
 from transfer.merge import contact_merge
 
@@ -364,6 +366,19 @@ def test_another_users_token_paths_and_uids_are_404(client, alice, bob):
     assert propfind(client, "/dav/alice/", **basic("alice", bobs_raw)).status_code == 401
     token_revoke(bobs_token)
     assert propfind(client, "/dav/bob/", **basic("bob", bobs_raw)).status_code == 401
+
+
+def test_an_account_being_deleted_is_refused_before_the_worker_deletes_it(phone, alice, bob):
+    ContactFactory(owner=alice, display_name="Ana")
+    assert propfind(phone, "/dav/alice/all/", depth="1").status_code == 207
+    browser = Client()
+    browser.force_login(alice)
+    browser.post(reverse("account_delete"), {"password": PASSWORD})
+    assert User.objects.filter(pk=alice.pk).exists()
+    assert propfind(phone, "/dav/alice/all/", depth="1").status_code == 401
+    assert phone.get("/dav/alice/all/").status_code == 401
+    bobs = basic("bob", token_create(bob, "phone", Scope.READ)[1])
+    assert propfind(Client(), "/dav/bob/all/", depth="1", **bobs).status_code == 207
 
 
 def test_a_read_token_reads_and_every_write_is_403(client, alice):
