@@ -76,11 +76,11 @@ def unsubscribe_url(user: User) -> str:
 
 
 def unsubscribe_user(token: str) -> User | None:
-    """The user a one-click unsubscribe token is for, or None when it is forged, malformed, or bound to a
-    secret that has been renewed since. No expiry: the link must work for as long as the email is kept."""
+    """The user a one-click unsubscribe token is for, or None when it is forged, malformed, bound to a
+    secret that has been renewed since, or the account is shut (being deleted). No expiry: the link must work for as long as the email is kept."""
     try:
         data = signing.loads(token, salt=_UNSUBSCRIBE_SALT)
-        user = User.objects.get(pk=int(data["u"]))
+        user = User.objects.get(pk=int(data["u"]), is_active=True)
     except (signing.BadSignature, KeyError, TypeError, ValueError, User.DoesNotExist):
         return None
     if not constant_time_compare(str(data.get("s", "")), user.unsubscribe_secret):

@@ -179,9 +179,10 @@ def followup_link(request: HttpRequest, action: str, token: str) -> HttpResponse
         return _link_refused(request, "invalid", status=400)
     if request.user.is_authenticated and request.user.pk != target.user_id:
         return _link_refused(request, "other_user", status=403)
+    # An account shut for deletion (accounts.deletion) answers its links as gone, as it will be.
     followup = (
         FollowUp.objects.select_related("contact", "owner")
-        .filter(pk=target.followup_id, owner_id=target.user_id)
+        .filter(pk=target.followup_id, owner_id=target.user_id, owner__is_active=True)
         .first()
     )
     if followup is None:

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.choices import Intention, Purpose
+from accounts.deletion import account_deletion_request
 from accounts.models import DigestFrequency
 from followups.links import LinkAction, followup_link_url, unsubscribe_url
 from followups.models import FollowUp, FollowUpState
@@ -156,6 +157,20 @@ def test_a_follow_up_that_no_longer_exists_gets_a_clear_page(client, followup):
     assert "This follow-up is gone" in response.content.decode()
 
 
+@pytest.mark.parametrize("action", list(LinkAction))
+def test_an_account_being_deleted_answers_its_links_as_gone_and_changes_nothing(
+    client, alice, followup, action
+):
+    url = link(followup, action)
+    account_deletion_request(alice)
+    for response in (client.get(url), client.post(url)):
+        assert response.status_code == 404
+        assert "This follow-up is gone" in response.content.decode()
+        assert "Ana Lima" not in response.content.decode()
+    assert unchanged(followup)
+    assert not Interaction.objects.exists()
+
+
 # One-click unsubscribe -----------------------------------------------------------------------------------
 
 
@@ -209,3 +224,10 @@ def test_a_forged_unsubscribe_token_is_refused(client, alice, bob):
     assert client.post(url).status_code == 400
     alice.refresh_from_db()
     assert alice.digest_frequency == DigestFrequency.DAILY
+
+
+def test_an_account_being_deleted_cannot_be_unsubscribed_by_its_old_link(client, alice):
+    url = path(unsubscribe_url(alice))
+    account_deletion_request(alice)
+    response = client.post(url, {"List-Unsubscribe": "One-Click"})
+    assert response.status_code == 400
