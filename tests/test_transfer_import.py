@@ -405,6 +405,35 @@ def test_an_address_two_contacts_share_is_not_given_to_either_silently(alice_cli
     assert _snapshot(alice) == before
 
 
+def test_a_uid_given_to_several_people_does_not_merge_them(alice, two_jacks):
+    """Some programs give every card one UID: a UID on a card bearing another name is taken only when an
+    email or a number agrees too; otherwise the other keys decide."""
+    cooper, _booth = two_jacks
+    text = (
+        b"BEGIN:VCARD\nVERSION:3.0\nFN:Ana Lima\nUID:same\nEND:VCARD\n"
+        b"BEGIN:VCARD\nVERSION:3.0\nFN:Ben Ode\nUID:same\nEND:VCARD\n"
+        b"BEGIN:VCARD\nVERSION:3.0\nFN:ana lima\nUID:same\nNOTE:Climbs\nEND:VCARD\n"
+        b"BEGIN:VCARD\nVERSION:3.0\nFN:Wu Chen\nUID:" + cooper.uid.encode() + b"\nEND:VCARD\n"
+        b"BEGIN:VCARD\nVERSION:3.0\nFN:J. Cooper\nUID:" + cooper.uid.encode() + b"\n"
+        b"EMAIL:jack@northwind.example\nEND:VCARD\n"
+    )
+    previews = imports.import_rows_preview(alice, import_read(text)[1])
+    assert [p.status for p in previews] == [
+        RowStatus.NEW,
+        RowStatus.NEW,
+        RowStatus.MATCH,
+        RowStatus.NEW,
+        RowStatus.UNCHANGED,
+    ]
+    assert previews[4].match_id == cooper.pk
+    result = import_file(alice, text, intention=Intention.PERSONAL)
+    assert result.created == 3
+    assert (
+        Contact.objects.filter(owner=alice, display_name__in=["Ana Lima", "Ben Ode", "Wu Chen"]).count() == 3
+    )
+    assert Contact.objects.get(pk=cooper.pk).display_name == "Jack Cooper"
+
+
 def test_the_preview_says_unchanged_for_a_file_imported_before(alice):
     _import(alice, "apple_contacts.vcf")
     previews = imports.import_rows_preview(alice, import_read(sample("apple_contacts.vcf"))[1])

@@ -37,11 +37,13 @@ BACKGROUND_ROWS = 200
 STALLED_AFTER = dt.timedelta(minutes=10)
 
 
-def import_rows_preview(owner: User, cards: Sequence[Card]) -> list[RowPreview]:
+def import_rows_preview(owner: User, cards: Sequence[Card], listed: int | None = None) -> list[RowPreview]:
     """What importing `cards` would do, row by row, as the preview page and the command say it: new, updates
-    a contact, leaves one unchanged, ambiguous or invalid. Writes nothing."""
+    a contact, leaves one unchanged, ambiguous or invalid. Writes nothing. With `listed`, only the first that
+    many rows are told apart as unchanged: the page lists those, its counts were made at upload, and telling
+    loads every matched contact with its emails, phones and tags (~1 s for 5,000 matches on SQLite)."""
     previews = import_preview(owner, cards)
-    previews_unchanged(owner, previews)
+    previews_unchanged(owner, previews if listed is None else previews[:listed])
     return previews
 
 

@@ -66,7 +66,9 @@ class MatchIndex:
     the owner's phone region, so "020 7946 0000" in the file finds "+44 20 7946 0000" for a user in GB.
 
     A UID is the card itself (Kith's exports write each contact's), so it is looked up first, among the
-    owner's own contacts only: another account's UIDs find nothing here. Then email, phone, name and
+    owner's own contacts only: another account's UIDs find nothing here. Some programs give several people
+    one UID, so a UID whose card bears another name is taken only when an email or a phone number agrees
+    too; else it says nothing and the other keys decide. Then email, phone, name and
     company, in that order: the first key that names one contact decides. A key that several contacts share
     (two people at one studio with its address) names none of them by itself: the row's other keys may narrow
     it to one; when they cannot, the row is ambiguous and left out, naming the contacts, rather than given to
@@ -76,7 +78,7 @@ class MatchIndex:
     by_email: dict[str, list[MatchTarget]] = field(default_factory=dict)
     by_phone: dict[str, list[MatchTarget]] = field(default_factory=dict)
     by_name: dict[str, list[MatchTarget]] = field(default_factory=dict)
-    names: dict[int, str] = field(default_factory=dict)
+    names: dict[MatchTarget, str] = field(default_factory=dict)
     region: str = ""
 
     @classmethod
@@ -109,7 +111,7 @@ class MatchIndex:
         keys = self._keys(card)
         found, why = self._find(card, keys)
         if found is None:
-            self._add(keys, target)
+            self._add(card, keys, target)
         return found, why
 
     def _keys(self, card: Card) -> _Keys:
@@ -119,7 +121,7 @@ class MatchIndex:
 
     def _find(self, card: Card, keys: _Keys) -> tuple[MatchTarget | None, str]:
         emails, phones, name, uid = keys
-        if uid and (found := self.by_uid.get(uid)) is not None:
+        if uid and (found := self.by_uid.get(uid)) is not None and self._same_card(card, keys, found):
             return found, "same card (its UID)"
         ranked = [(self.by_email.get(key), f"same email address {address}") for key, address in emails]
         ranked += [(self.by_phone.get(key), f"same phone number {number}") for key, number in phones]
@@ -140,14 +142,25 @@ class MatchIndex:
             return AMBIGUOUS, f"{why} as {self._names(candidates)}: Kith cannot tell which, so it is left out"
         return None, ""
 
+    def _same_card(self, card: Card, keys: _Keys, found: MatchTarget) -> bool:
+        """Whether the contact or row `found`, which has the card's UID, is the card: it bears the same name,
+        or shares an email or a phone number with it."""
+        if casefold_key(self.names.get(found, "")) == casefold_key(card.display_name):
+            return True
+        emails, phones, _name, _uid = keys
+        return any(found in self.by_email.get(key, ()) for key, _address in emails) or any(
+            found in self.by_phone.get(key, ()) for key, _number in phones
+        )
+
     def _names(self, targets: set[MatchTarget]) -> str:
         names = sorted(self.names.get(t, "") for t in targets if isinstance(t, int))
         if len(names) > _NAMES_LISTED:
             names = [*names[:_NAMES_LISTED], f"{len(names) - _NAMES_LISTED} others"]
         return f"{', '.join(names[:-1])} and {names[-1]}"
 
-    def _add(self, keys: _Keys, target: MatchTarget) -> None:
+    def _add(self, card: Card, keys: _Keys, target: MatchTarget) -> None:
         emails, phones, name, uid = keys
+        self.names[target] = card.display_name
         for key, _address in emails:
             self.by_email.setdefault(key, [target])
         for key, _number in phones:

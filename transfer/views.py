@@ -84,7 +84,7 @@ def import_job(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     if job.status == ImportStatus.FAILED:
         context["failure"] = jobs.import_job_failure(job)
     if job.status == ImportStatus.PREVIEW:
-        previews = imports.import_rows_preview(request.user, jobs.import_job_cards(job))
+        previews = imports.import_rows_preview(request.user, jobs.import_job_cards(job), listed=PREVIEW_ROWS)
         initial_intention = Intention.PROFESSIONAL if job.source == "linkedin" else Intention.PERSONAL
         context |= {
             "previews": previews[:PREVIEW_ROWS],

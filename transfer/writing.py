@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from accounts.bulk import pairs_add
@@ -133,14 +134,15 @@ def _cards_merge(cards: list[Card], region: str = "") -> Card:
     return into
 
 
-def _new_contact(owner: User, card: Card, intention: str, taken_names: set[str]) -> Contact:
-    """The contact a row makes. It takes the row's UID (a phone's export, another Kith account's) when the
-    card name that UID gives is free, so that the next import of the file, or a phone syncing the same cards,
-    finds it; else it gets a UID of its own."""
+def _new_contact(owner: User, card: Card, intention: str, taken: set[str]) -> Contact:
+    """The contact a row makes, with the row's UID (a phone's export, another Kith account's) when it and its
+    card name are not `taken` (which learns them): the file's next import, or a phone, then finds it."""
     birthday = card.birthday or (None, None, None)
     card_name = f"{card.uid}.vcf" if card.uid else ""
-    if card_name in taken_names or len(card_name) > _CARD_NAME_MAX:
+    if card_name in taken or f"uid:{card.uid}" in taken or len(card_name) > _CARD_NAME_MAX:
         card_name = ""
+    if card_name:
+        taken |= {card_name, f"uid:{card.uid}"}
     return Contact(
         owner_id=owner.pk,
         uid=card.uid if card_name else "",
@@ -414,17 +416,20 @@ def _contacts_create(
     would (each costs seconds on 10,000 contacts)."""
     zone = owner.zone
     places = _ImportPlaces(owner, sum(1 for card in new_cards if card.connected_on))
-    # A row's UID is not one of the owner's (matching found none), but a phone may have given another card
-    # the name that UID makes.
-    wanted = [f"{card.uid}.vcf" for card in new_cards if card.uid]
-    taken_names = set(
-        Contact.objects.filter(owner=owner, card_name__in=wanted).values_list("card_name", flat=True)
-    )
+    # UIDs and card names a phone, or a card bearing another name (transfer.matching), holds already.
+    uids = [card.uid for card in new_cards if card.uid]
+    taken: set[str] = set()
+    for uid, card_name in (
+        Contact.objects.filter(owner=owner)
+        .filter(Q(uid__in=uids) | Q(card_name__in=[f"{uid}.vcf" for uid in uids]))
+        .values_list("uid", "card_name")
+    ):
+        taken |= {f"uid:{uid}", card_name}
     new_contacts = []
     touches: list[list[Touch]] = []
     for card in new_cards:
         _batch_tags_fit(card, batch_tags)
-        contact = _new_contact(owner, card, intention, taken_names)
+        contact = _new_contact(owner, card, intention, taken)
         names = {casefold_key(t): t for t in [*card.tags, *batch_tags]}
         contact.search_text = contact.build_search_text(names.values())
         touches.append([])
