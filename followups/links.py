@@ -77,7 +77,8 @@ def unsubscribe_url(user: User) -> str:
 
 def unsubscribe_user(token: str) -> User | None:
     """The user a one-click unsubscribe token is for, or None when it is forged, malformed, bound to a
-    secret that has been renewed since, or the account is shut (being deleted). No expiry: the link must work for as long as the email is kept."""
+    secret that has been renewed since, or the account is shut (being deleted). No expiry: the link must
+    work for as long as the email is kept."""
     try:
         data = signing.loads(token, salt=_UNSUBSCRIBE_SALT)
         user = User.objects.get(pk=int(data["u"]), is_active=True)

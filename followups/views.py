@@ -50,7 +50,7 @@ def _followups_answer(
         context = {"contact": contact, "upcoming": contact.followups.upcoming(), "refused": refusal}
         return render(request, "followups/_contact_followups.html", context)
     if wants_partial(request) and origin == "due":
-        return _due_page(request, partial=True, status=said)
+        return _due_page(request, partial=True, status=said, refused=refused)
     # Without JavaScript, or from a dashboard (whose htmx follows the redirect and swaps the fresh dashboard
     # in, the message with it).
     if refused:
@@ -60,10 +60,12 @@ def _followups_answer(
     return redirect(next_url(request, reverse("due")))
 
 
-def _due_page(request: AuthenticatedHttpRequest, *, partial: bool = False, status: str = "") -> HttpResponse:
+def _due_page(
+    request: AuthenticatedHttpRequest, *, partial: bool = False, status: str = "", refused: bool = False
+) -> HttpResponse:
     user = request.user
     today = user_today(user)
-    context = {"groups": followups_due(user, today), "today": today, "status": status}
+    context = {"groups": followups_due(user, today), "today": today, "status": status, "refused": refused}
     if partial:
         return render(request, "followups/due.html#due-list", context)
     return render_page(request, "followups/due.html", context, partial="due-list")

@@ -509,7 +509,7 @@ def test_the_dashboard_page_shows_its_numbers(alice_client, alice):
     assert 'data-number="last-30">1<' in html
     assert 'data-number="last-90">3<' in html
     # The due and overdue tiles count follow-ups, as the Due page lists them, and lead there.
-    due = reverse("due")
+    due = reverse("due") + "#due-professional-h"
     assert f'<dt><a href="{due}">Follow-ups due today</a></dt>' in html
     assert f'<dt><a href="{due}">Follow-ups overdue</a></dt>' in html
     assert "Design Systems London" in html and "<strong data-lasting>1</strong> of 1 lasting" in html

@@ -388,7 +388,7 @@ def test_with_htmx_a_button_returns_the_fresh_due_list(alice_client, alice):
     assert due_list and "<html" not in page
     assert "Ben" in due_list and "Ana" not in due_list
     # What happened is said in the page's status line, swapped in beside the list.
-    assert 'id="due-status" hx-swap-oob="innerHTML"' in status and "Snoozed" in status
+    assert 'role="status" hx-swap-oob="true"' in status and "Snoozed" in status and "refused" not in status
     followup.refresh_from_db()
     assert followup.snoozed_until == TODAY + dt.timedelta(days=3)
 
@@ -507,7 +507,8 @@ def test_with_htmx_a_refused_snooze_on_the_due_page_says_why_with_the_list(alice
     page = response.content.decode()
     status, _, due_list = page.partition('<div id="due-list"')
     assert due_list and "<html" not in page and "Ben" in due_list and "Ana" not in due_list
-    assert 'id="due-status" hx-swap-oob="innerHTML"' in status
+    # A refusal is an alert, styled as an error, not the polite status a success is.
+    assert 'class="due-status refused" role="alert" hx-swap-oob="true"' in status
     assert "Nothing was snoozed: this follow-up is done already." in status
     assert "Nothing was snoozed" not in alice_client.get(reverse("due")).content.decode()
 
