@@ -56,6 +56,11 @@ class _Key:
     def equal(self, value: Any) -> Q:
         return Q(**{f"{self.alias}__isnull": True}) if value is None else Q(**{self.alias: value})
 
+    def reversed(self) -> _Key:
+        """The same key read the other way, nulls included: its `after` is this key's "before", and its order
+        is this one's exactly reversed, which an index serving this one serves read backwards."""
+        return _Key(self.alias, self.expression, not self.descending, not self.nulls_last, self.nullable)
+
 
 def _nullable(model: type[Model], expression: Any) -> bool:
     """Whether `expression` can be NULL: a column that allows it, or an expression over one (unknown kinds of
@@ -114,35 +119,56 @@ def _load(value: Any) -> Any:
 class KeysetPage[M: Model]:
     items: list[M]
     next_cursor: str | None
-    # False when the page started after a cursor: there are rows before it.
+    # False when there are rows before the page.
     first: bool = True
+    # The page before this one (the rows just before its first), when it is not the first page.
+    prev_cursor: str | None = None
 
 
 def keyset_page[M: Model](queryset: QuerySet[M], cursor: str | None, size: int) -> KeysetPage[M]:
-    """One page of `size` rows of `queryset` in its own order, starting after `cursor` (None: the first)."""
+    """One page of `size` rows of `queryset` in its own order, starting after `cursor` (None: the first).
+    A cursor made by `prev_cursor` asks for the `size` rows just before the row it was made from: they are
+    read in the reversed order and turned round."""
     keys = _keys(queryset)
     signature = [repr(k.expression) + ("-" if k.descending else "+") for k in keys]
-    queryset = queryset.annotate(**{k.alias: k.expression for k in keys}).order_by(*(k.order() for k in keys))
+    backward = False
+    condition = None
     if cursor:
         try:
             data = signing.loads(cursor, salt=_SALT)
             if data.get("o") != signature or len(data.get("v", [])) != len(keys):
                 raise BadCursor("another order")
             values = [_load(v) for v in data["v"]]
+            backward = data.get("b") is True
         except (signing.BadSignature, AttributeError, TypeError, ValueError) as error:
             raise BadCursor(str(error)) from error
+        read = [k.reversed() for k in keys] if backward else keys
         condition = Q(pk__in=[])
-        for i in reversed(range(len(keys))):
-            condition = keys[i].after(values[i]) | (keys[i].equal(values[i]) & condition)
+        for i in reversed(range(len(read))):
+            condition = read[i].after(values[i]) | (read[i].equal(values[i]) & condition)
+    read = [k.reversed() for k in keys] if backward else keys
+    queryset = queryset.annotate(**{k.alias: k.expression for k in keys}).order_by(*(k.order() for k in read))
+    if condition is not None:
         queryset = queryset.filter(condition)
     rows = list(queryset[: size + 1])
     items, more = rows[:size], len(rows) > size
-    next_cursor = None
-    if more and items:
-        last = items[-1]
-        values = [_dump(getattr(last, k.alias)) for k in keys]
-        next_cursor = signing.dumps({"o": signature, "v": values}, salt=_SALT, compress=True)
-    return KeysetPage(items, next_cursor, first=not cursor)
+
+    def at(row: M, *, back: bool = False) -> str:
+        values = [_dump(getattr(row, k.alias)) for k in keys]
+        return signing.dumps(
+            {"o": signature, "v": values, **({"b": True} if back else {})}, salt=_SALT, compress=True
+        )
+
+    if backward:
+        items.reverse()
+        # Read from a later page's first row, so rows follow this page (unless they were all deleted since).
+        first = not more
+        next_cursor = at(items[-1]) if items else None
+    else:
+        first = not cursor
+        next_cursor = at(items[-1]) if more and items else None
+    prev_cursor = at(items[0], back=True) if items and not first else None
+    return KeysetPage(items, next_cursor, first=first, prev_cursor=prev_cursor)
 
 
 @dataclass(frozen=True)

@@ -16,11 +16,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.choices import Circle, Intention, Purpose
+from accounts.keyset import keyset_page
 from contacts.actions import contact_set_tags
 from contacts.clock import contacts_refresh_clock
 from contacts.models import Contact, Tag, contacts_refresh_search_text
 from contacts.policy import HEALTH_RANK, ContactFacts, Health, contact_health, local_date
-from contacts.queries import contacts_health_filter, contacts_search
+from contacts.queries import ContactFilters, Sort, contacts_health_filter, contacts_listed, contacts_search
 from contacts.signals import contacts_changed
 from tests.factories import ContactFactory, EmailAddressFactory, TagFactory, UserFactory
 
@@ -186,6 +187,55 @@ def test_pages_hold_25_and_next_follows_on_where_the_last_page_ended(alice_clien
         assert _names(alice_client.get(LIST, {"cursor": cursor}))[0] == "Aaron"
     sorted_otherwise = alice_client.get(_next_link(first) + "&sort=last")
     assert len(_names(sorted_otherwise)) == 25
+
+
+def _prev_link(response) -> str | None:
+    found = re.search(r'<a href="([^"]*)" rel="prev"', response.content.decode())
+    return LIST + html.unescape(found.group(1)) if found else None
+
+
+@pytest.mark.parametrize("sort", [Sort.NAME, Sort.LAST, Sort.DUE])
+def test_previous_walks_back_over_the_same_pages_in_every_sort(alice, sort):
+    """Dates missing (NULLs, placed last) and shared (ties broken by name, then id), names sharing a case:
+    walking back from the last page by `prev_cursor` gives the pages walking forward gave, in reverse."""
+    now, today = timezone.now(), timezone.localdate()
+    for i in range(11):
+        contact = ContactFactory(owner=alice, display_name=["ana", "Ana", "Ben", "cy"][i % 4])
+        Contact.objects.filter(pk=contact.pk).update(
+            last_interaction_at=now - dt.timedelta(days=i % 3) if i % 4 else None,
+            next_followup_on=today + dt.timedelta(days=i % 2) if i % 3 else None,
+        )
+    listed = contacts_listed(alice, ContactFilters(sort=sort), today)
+    forward, cursor = [], None
+    while True:
+        page = keyset_page(listed, cursor, 3)
+        forward.append([c.pk for c in page.items])
+        if page.next_cursor is None:
+            break
+        cursor = page.next_cursor
+    assert sorted(pk for rows in forward for pk in rows) == sorted(listed.values_list("pk", flat=True))
+    backward = [forward[-1]]
+    while page.prev_cursor is not None:
+        page = keyset_page(listed, page.prev_cursor, 3)
+        backward.append([c.pk for c in page.items])
+    assert backward == forward[::-1]
+    assert page.first and keyset_page(listed, None, 3).prev_cursor is None
+
+
+def test_previous_leads_back_to_the_page_before(alice_client, alice):
+    for i in range(60):
+        ContactFactory(owner=alice, display_name=f"Person {i:02}")
+    first = alice_client.get(LIST)
+    assert _prev_link(first) is None
+    second = alice_client.get(_next_link(first))
+    third = alice_client.get(_next_link(second))
+    assert _names(third) == [f"Person {i:02}" for i in range(50, 60)]
+    back = alice_client.get(_prev_link(third))
+    assert _names(back) == _names(second) == [f"Person {i:02}" for i in range(25, 50)]
+    front = alice_client.get(_prev_link(back))
+    assert _names(front) == _names(first)
+    # Back on the first page: neither a way back nor a "First page" link.
+    assert _prev_link(front) is None and "First page" not in front.content.decode()
 
 
 def test_the_count_stops_at_a_cap_instead_of_counting_every_row(alice_client, alice, monkeypatch):

@@ -243,6 +243,10 @@ def test_the_events_list_pages_by_cursor_latest_first(alice_client, alice):
     second = alice_client.get(reverse("event_list") + older)
     assert [e.name for e in second.context["page"].items] == [f"Event {i:02}" for i in range(4, -1, -1)]
     assert "Latest" in second.content.decode() and 'rel="next"' not in second.content.decode()
+    newer = html.unescape(re.search(r'href="([^"]*)" rel="prev">Newer', second.content.decode()).group(1))
+    back = alice_client.get(reverse("event_list") + newer)
+    assert [e.name for e in back.context["page"].items] == [e.name for e in first.context["page"].items]
+    assert 'rel="prev"' not in back.content.decode()
     assert alice_client.get(reverse("event_list"), {"cursor": "forged"}).context["page"].first
 
 
