@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -24,14 +23,9 @@ from django.utils import timezone
 from accounts.choices import Intention, Purpose, Setting
 from interactions.models import Interaction, Kind, Participation
 from tests.factories import ContactFactory, UserFactory
+from tests.test_dashboard_plans import _nodes
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
-
-
-def _nodes(plan: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    yield plan
-    for child in plan.get("Plans", []):
-        yield from _nodes(child)
 
 
 def _check_plan(table: str, column: str, key: tuple[int, int]) -> list[dict[str, Any]]:
